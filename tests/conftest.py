@@ -1,0 +1,37 @@
+"""Shared paths and helpers for the test suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+HTML = ROOT / "_build" / "html"
+
+
+def toc_files() -> list[str]:
+    """Every file named in _toc.yml, without extension, in book order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+@pytest.fixture(params=CHAPTERS, ids=[p.name for p in CHAPTERS])
+def notebook(request) -> tuple[Path, nbformat.NotebookNode]:
+    path = request.param
+    return path, nbformat.read(path, as_version=4)

@@ -1,0 +1,95 @@
+"""The built HTML book, as `make test` leaves it in _build/html.
+
+`make test` runs `jupyter-book build -W -n --keep-going` first, so a build
+warning has already failed the run; these tests look at what came out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import HTML, toc_files
+
+PAGES = sorted(HTML.rglob("*.html")) if HTML.exists() else []
+BOOK_PAGES = [HTML / f"{f}.html" for f in toc_files()]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built_book():
+    if not (HTML / "index.html").exists():
+        pytest.fail("no _build/html/index.html: run `make book` (or `make test`)")
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def local_target(page: Path, ref: str) -> Path | None:
+    """The file a relative href/src points to, or None for external/anchors."""
+    parts = urlsplit(ref)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    return (page.parent / unquote(parts.path)).resolve()
+
+
+@pytest.mark.parametrize("page", BOOK_PAGES, ids=lambda p: p.name)
+def test_every_toc_page_was_built(page):
+    assert page.exists(), f"{page.relative_to(HTML)} missing from the build"
+
+
+@pytest.mark.parametrize("page", BOOK_PAGES, ids=lambda p: p.name)
+def test_no_page_shows_an_error_or_traceback(page):
+    doc = soup(page)
+    assert not doc.select(".output.traceback, .output.error"), page.name
+    assert not doc.select(".output.stderr"), f"{page.name} shows stderr output"
+    text = doc.get_text()
+    assert "Traceback (most recent call last)" not in text, page.name
+
+
+@pytest.mark.parametrize("page", BOOK_PAGES, ids=lambda p: p.name)
+def test_every_image_exists(page):
+    doc = soup(page)
+    for img in doc.find_all("img"):
+        src = img.get("src", "")
+        assert not src.startswith(("http:", "https:", "//")), (
+            f"{page.name} loads an image from the network: {src}"
+        )
+        if src.startswith("data:"):
+            continue
+        target = local_target(page, src)
+        assert target is not None and target.is_file(), f"{page.name}: {src}"
+
+
+@pytest.mark.parametrize("page", BOOK_PAGES, ids=lambda p: p.name)
+def test_figures_have_alt_text(page):
+    doc = soup(page)
+    for img in doc.select(".cell_output img, figure img"):
+        assert img.get("alt", "").strip(), f"{page.name}: {img.get('src')}"
+
+
+def test_chapter_pages_show_rendered_figures():
+    chapters = [p for p in BOOK_PAGES if p.parent.name == "chapters"]
+    assert chapters
+    for page in chapters:
+        assert soup(page).select("figure img"), f"{page.name} shows no figure"
+
+
+@pytest.mark.parametrize("page", BOOK_PAGES, ids=lambda p: p.name)
+def test_page_loads_nothing_from_the_network(page):
+    """Scripts and stylesheets come from the book itself, so it works offline."""
+    doc = soup(page)
+    refs = [s.get("src") for s in doc.find_all("script") if s.get("src")]
+    refs += [x.get("href") for x in doc.find_all("link", rel="stylesheet")]
+    for ref in refs:
+        assert not ref.startswith(("http:", "https:", "//")), f"{page.name}: {ref}"
+        target = local_target(page, ref)
+        assert target is not None and target.is_file(), f"{page.name}: {ref}"
+
+
+def test_math_is_served_by_the_book():
+    page = HTML / "chapters" / "01_what_elu_is.html"
+    scripts = [s.get("src", "") for s in soup(page).find_all("script")]
+    assert any("_static/mathjax/tex-chtml.js" in s for s in scripts), scripts
