@@ -1,0 +1,215 @@
+"""The book's house style for figures: one colour per activation, everywhere.
+
+The palette is Okabe & Ito's colour-blind-safe set. Each activation keeps its
+colour in every figure, so a reader who has learnt "ELU is blue" never has to
+read the legend again. Variants of one activation (another alpha, the common
+formulation's alpha = 0.01) keep the colour and change the line style.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import numpy as np
+>>> from elu_lib import plotting
+>>> z = np.linspace(-3, 3, 7)
+>>> ax = plotting.plot_curves(z, {"elu": z, "relu": np.maximum(z, 0)})
+>>> [line.get_color() for line in ax.get_lines()[:2]] == [
+...     plotting.COLORS["elu"], plotting.COLORS["relu"]]
+True
+>>> plotting.plt.close("all")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = [
+    "COLORS",
+    "LABELS",
+    "LINESTYLES",
+    "apply_style",
+    "color_for",
+    "plot_curves",
+    "plot_activations",
+]
+
+# Okabe & Ito (2008). Yellow is left out: it is unreadable on white.
+COLORS: dict[str, str] = {
+    "elu": "#0072B2",  # blue
+    "relu": "#D55E00",  # vermillion
+    "leaky_relu": "#E69F00",  # orange
+    "sigmoid": "#009E73",  # bluish green
+    "tanh": "#CC79A7",  # reddish purple
+    "celu": "#56B4E9",  # sky blue
+    "selu": "#000000",  # black
+}
+LABELS: dict[str, str] = {
+    "elu": "ELU",
+    "relu": "ReLU",
+    "leaky_relu": "Leaky ReLU",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "celu": "CELU",
+    "selu": "SELU",
+}
+# For several variants of one activation in one figure, in this order.
+LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
+
+_STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": "medium",
+    "legend.frameon": False,
+    "lines.linewidth": 2.0,
+    "mathtext.fontset": "cm",
+    # Deterministic SVG/PNG bytes: no timestamps or random ids.
+    "svg.hashsalt": "elu-book",
+    "path.simplify": True,
+}
+
+
+def apply_style() -> None:
+    """Set the house style for every figure that follows.
+
+    Examples
+    --------
+    >>> apply_style()
+    >>> mpl.rcParams["axes.grid"]
+    True
+    """
+    mpl.rcParams.update(_STYLE)
+
+
+def color_for(name: str) -> str:
+    """The house colour of an activation.
+
+    Parameters
+    ----------
+    name : str
+        One of the keys of :data:`COLORS`, e.g. ``"elu"``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known activation.
+
+    Examples
+    --------
+    >>> color_for("elu")
+    '#0072B2'
+    """
+    try:
+        return COLORS[name]
+    except KeyError:
+        raise ValueError(
+            f"color_for: name must be one of {sorted(COLORS)}, got {name!r}"
+        ) from None
+
+
+def plot_curves(
+    z: np.ndarray,
+    curves: Mapping[str, np.ndarray],
+    *,
+    ax: plt.Axes | None = None,
+    labels: Mapping[str, str] | None = None,
+    styles: Mapping[str, str] | None = None,
+    xlabel: str = r"$z$",
+    ylabel: str = r"$f(z)$",
+    title: str | None = None,
+) -> plt.Axes:
+    """Plot several curves over ``z`` on one set of labelled axes.
+
+    Parameters
+    ----------
+    z : array_like
+        The shared abscissa.
+    curves : mapping
+        ``key -> values``. The key picks the colour: it is an activation name
+        (``"elu"``) or an activation name, a space and a variant tag
+        (``"elu a=0.5"``), which keeps the activation's colour.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure is made when omitted.
+    labels, styles : mapping, optional
+        Legend text and line style per key. Default: the activation's name
+        and a solid line.
+    xlabel, ylabel : str
+        Axis labels, LaTeX allowed.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    apply_style()
+    if ax is None:
+        _, ax = plt.subplots()
+    labels = labels or {}
+    styles = styles or {}
+    for key, values in curves.items():
+        activation = key.split(" ", 1)[0]
+        ax.plot(
+            z,
+            values,
+            color=color_for(activation),
+            linestyle=styles.get(key, "-"),
+            label=labels.get(key, LABELS[activation]),
+        )
+    ax.axhline(0, color="0.6", linewidth=0.8, zorder=0)
+    ax.axvline(0, color="0.6", linewidth=0.8, zorder=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_activations(
+    names: Sequence[str],
+    *,
+    grad: bool = False,
+    z: np.ndarray | None = None,
+    ax: plt.Axes | None = None,
+    **params: float,
+) -> plt.Axes:
+    """Plot activations from :mod:`elu_lib.activations`, or their derivatives.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Activation names, e.g. ``["elu", "relu"]``.
+    grad : bool, default False
+        Plot ``name_grad`` instead of ``name``.
+    z : array_like, optional
+        Default ``np.linspace(-5, 5, 1001)``.
+    ax : matplotlib Axes, optional
+    **params : float
+        Passed to the functions that accept them (``alpha``,
+        ``negative_slope``).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import inspect
+
+    from elu_lib import activations
+
+    z = np.linspace(-5, 5, 1001) if z is None else np.asarray(z)
+    curves = {}
+    for name in names:
+        fn = getattr(activations, f"{name}_grad" if grad else name)
+        accepted = inspect.signature(fn).parameters
+        kwargs = {k: v for k, v in params.items() if k in accepted}
+        curves[name] = fn(z, **kwargs)
+    ylabel = r"$f'(z)$" if grad else r"$f(z)$"
+    return plot_curves(z, curves, ax=ax, ylabel=ylabel)

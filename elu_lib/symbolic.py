@@ -1,0 +1,208 @@
+r"""The math, written down once: each activation as a SymPy expression.
+
+Every chapter derives its results from these expressions, and the NumPy code in
+:mod:`elu_lib.activations` is measured against them. Derivatives are taken with
+:func:`sympy.diff`, never typed in by hand.
+
+Symbols
+-------
+``z`` is the real pre-activation, ``alpha`` the (positive) ELU/CELU parameter
+and ``negative_slope`` the (positive) Leaky ReLU slope.
+
+Conventions at the kink
+-----------------------
+ELU, ReLU and Leaky ReLU are written as :class:`sympy.Piecewise` whose second
+branch covers ``z <= 0``. ``sympy.diff`` differentiates branch by branch, so the
+derivative at ``z = 0`` is the left branch's value: ``alpha`` for ELU, ``0`` for
+ReLU and ``negative_slope`` for Leaky ReLU, as PyTorch returns.
+
+Examples
+--------
+>>> from elu_lib import symbolic as S
+>>> S.elu_grad
+Piecewise((1, z > 0), (alpha*exp(z), True))
+>>> S.elu_grad.subs({S.z: 0})
+alpha
+>>> f = S.lambdify(S.elu, alpha=1.0)
+>>> float(f(-1.0))
+-0.6321205588285577
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import sympy as sp
+from sympy.codegen.rewriting import optimize, optims_c99
+
+__all__ = [
+    "z",
+    "alpha",
+    "negative_slope",
+    "SELU_ALPHA",
+    "SELU_SCALE",
+    "elu",
+    "elu_grad",
+    "celu",
+    "celu_grad",
+    "selu",
+    "selu_grad",
+    "relu",
+    "relu_grad",
+    "leaky_relu",
+    "leaky_relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "tanh",
+    "tanh_grad",
+    "EXPRESSIONS",
+    "DERIVATIVES",
+    "branch",
+    "one_sided_limit",
+    "lambdify",
+]
+
+z = sp.Symbol("z", real=True)
+alpha = sp.Symbol("alpha", positive=True)
+negative_slope = sp.Symbol("negative_slope", positive=True)
+
+# Klambauer et al. (2017), to 32 significant digits.
+SELU_ALPHA = sp.Float("1.6732632423543772848170429916717", 32)
+SELU_SCALE = sp.Float("1.0507009873554804934193349852946", 32)
+
+elu = sp.Piecewise((z, z > 0), (alpha * (sp.exp(z) - 1), True))
+# CELU (Barron, 2017) is max(0, z) + min(0, alpha*(exp(z/alpha) - 1)); for
+# alpha > 0 that equals this Piecewise, which the book proves in a chapter.
+celu = sp.Piecewise((z, z > 0), (alpha * (sp.exp(z / alpha) - 1), True))
+selu = SELU_SCALE * elu.subs(alpha, SELU_ALPHA)
+relu = sp.Piecewise((z, z > 0), (0, True))
+leaky_relu = sp.Piecewise((z, z > 0), (negative_slope * z, True))
+sigmoid = 1 / (1 + sp.exp(-z))
+tanh = sp.tanh(z)
+
+EXPRESSIONS: dict[str, sp.Expr] = {
+    "elu": elu,
+    "celu": celu,
+    "selu": selu,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+}
+DERIVATIVES: dict[str, sp.Expr] = {
+    name: sp.diff(expr, z) for name, expr in EXPRESSIONS.items()
+}
+
+elu_grad = DERIVATIVES["elu"]
+celu_grad = DERIVATIVES["celu"]
+selu_grad = DERIVATIVES["selu"]
+relu_grad = DERIVATIVES["relu"]
+leaky_relu_grad = DERIVATIVES["leaky_relu"]
+sigmoid_grad = DERIVATIVES["sigmoid"]
+tanh_grad = DERIVATIVES["tanh"]
+
+_PARAMETERS = {"alpha": alpha, "negative_slope": negative_slope}
+_t = sp.Symbol("t", positive=True)
+
+
+def branch(expr: sp.Expr, side: str) -> sp.Expr:
+    """The piece of ``expr`` in force for ``z > 0`` (``side="+"``) or ``z < 0``.
+
+    SymPy's ``limit`` cannot look inside a Piecewise at infinity, so one-sided
+    questions are asked of the branch instead. Substituting ``z = +t`` or
+    ``z = -t`` with ``t`` positive lets SymPy decide every condition, then ``t``
+    is turned back into ``z``.
+
+    Examples
+    --------
+    >>> branch(elu, "-")
+    alpha*(exp(z) - 1)
+    >>> branch(relu, "+")
+    z
+    """
+    if side not in ("+", "-"):
+        raise ValueError(f"branch: side must be '+' or '-', got {side!r}")
+    sign = 1 if side == "+" else -1
+    return expr.subs(z, sign * _t).subs(_t, sign * z)
+
+
+def one_sided_limit(expr: sp.Expr, point, side: str) -> sp.Expr:
+    """``lim expr`` as ``z`` tends to ``point`` from ``side`` (``"+"``/``"-"``).
+
+    ``point`` is 0, where the side also picks the branch, or ``sympy.oo`` /
+    ``-sympy.oo``, where the side is implied.
+
+    Examples
+    --------
+    >>> one_sided_limit(elu, -sp.oo, "+")
+    -alpha
+    >>> one_sided_limit(elu_grad, 0, "-"), one_sided_limit(elu_grad, 0, "+")
+    (alpha, 1)
+    """
+    if point in (sp.oo, -sp.oo):
+        piece = branch(expr, "+" if point == sp.oo else "-")
+        return sp.limit(piece, z, point)
+    if point != 0:
+        raise ValueError(f"one_sided_limit: point must be 0 or +-oo, got {point}")
+    return sp.limit(branch(expr, side), z, point, side)
+
+
+def lambdify(
+    expr: sp.Expr, *, modules: str = "numpy", **params: float
+) -> Callable[..., np.ndarray]:
+    """Turn an expression of ``z`` into a callable, after substituting parameters.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression in ``z`` and possibly ``alpha`` and ``negative_slope``.
+    modules : str, default "numpy"
+        ``"numpy"`` for a vectorised float64 callable, ``"mpmath"`` for an
+        arbitrary-precision one (set ``mpmath.mp.dps`` before calling it).
+    **params : float
+        Values for ``alpha`` and/or ``negative_slope``.
+
+    Returns
+    -------
+    callable
+        ``f(z)``. The NumPy version is first rewritten with SymPy's C99
+        optimisations, so ``exp(z) - 1`` becomes ``expm1(z)`` and does not lose
+        precision near 0. It evaluates every Piecewise branch (that is how
+        ``np.select`` works), so it runs under ``np.errstate(all="ignore")`` to
+        keep the discarded branch's overflow from warning.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is unknown or the expression keeps a free symbol other
+        than ``z``.
+
+    Examples
+    --------
+    >>> f = lambdify(leaky_relu_grad, negative_slope=0.01)
+    >>> f(np.array([-2.0, 0.0, 3.0]))
+    array([0.01, 0.01, 1.  ])
+    >>> float(lambdify(elu, alpha=1.0)(-1e-20))  # expm1, not exp(z) - 1
+    -1e-20
+    """
+    unknown = set(params) - set(_PARAMETERS)
+    if unknown:
+        raise ValueError(f"lambdify: unknown parameter(s) {sorted(unknown)}")
+    bound = expr.subs({_PARAMETERS[k]: sp.Float(v, 30) for k, v in params.items()})
+    free = bound.free_symbols - {z}
+    if free:
+        raise ValueError(
+            f"lambdify: give a value for {sorted(map(str, free))}; "
+            "e.g. lambdify(expr, alpha=1.0)"
+        )
+    if modules != "numpy":
+        return sp.lambdify(z, bound, modules=modules)
+    raw = sp.lambdify(z, optimize(bound, optims_c99), modules="numpy")
+
+    def numeric(x):
+        with np.errstate(all="ignore"):
+            # Broadcast constants (e.g. a derivative that is 1) to x's shape.
+            return raw(np.asarray(x, dtype=np.float64)) + np.zeros(np.shape(x))
+
+    return numeric
