@@ -59,6 +59,7 @@ lab: $(STAMP)
 execute: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=120 --ExecutePreprocessor.kernel_name=python3 \
+	    --ExecutePreprocessor.record_timing=False \
 	    $(if $(NB),$(NB),$(CHAPTERS))
 
 bench: $(STAMP)

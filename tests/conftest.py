@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -10,7 +11,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-HTML = ROOT / "_build" / "html"
+# The built book; ELU_BOOK_HTML points elsewhere (e.g. a --path-output build).
+HTML = Path(os.environ.get("ELU_BOOK_HTML", ROOT / "_build" / "html"))
 
 
 def toc_files() -> list[str]:
