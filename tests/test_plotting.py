@@ -1,0 +1,60 @@
+"""elu_lib.plotting: one colour per activation, labelled axes, a legend."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+
+from elu_lib import plotting  # noqa: E402
+from elu_lib import symbolic as S  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_every_activation_has_a_distinct_colour_and_a_label():
+    assert set(plotting.COLORS) == set(S.EXPRESSIONS) == set(plotting.LABELS)
+    colours = {to_rgb(c) for c in plotting.COLORS.values()}
+    assert len(colours) == len(plotting.COLORS)
+
+
+def test_palette_is_okabe_ito():
+    okabe_ito = {
+        "#000000", "#E69F00", "#56B4E9", "#009E73",
+        "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+    }  # fmt: skip
+    assert set(plotting.COLORS.values()) <= okabe_ito
+
+
+def test_variants_keep_the_activation_colour_and_get_labels():
+    z = np.linspace(-2, 2, 5)
+    ax = plotting.plot_curves(
+        z,
+        {"elu a=1": z, "elu a=0.01": z / 2, "relu": np.maximum(z, 0)},
+        labels={"elu a=0.01": r"ELU, $\alpha=0.01$"},
+        styles={"elu a=0.01": "--"},
+    )
+    lines = ax.get_lines()[:3]
+    assert [ln.get_color() for ln in lines] == [
+        plotting.COLORS["elu"],
+        plotting.COLORS["elu"],
+        plotting.COLORS["relu"],
+    ]
+    assert lines[1].get_linestyle() == "--"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["ELU", r"ELU, $\alpha=0.01$", "ReLU"]
+    assert ax.get_xlabel() == "$z$" and ax.get_ylabel() == "$f(z)$"
+
+
+def test_unknown_activation_is_a_clear_error():
+    with pytest.raises(ValueError, match="color_for: name must be one of"):
+        plotting.color_for("swish")
