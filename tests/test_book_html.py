@@ -10,8 +10,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
-from conftest import HTML, toc_files
+from conftest import HTML, ROOT, toc_files
 
 PAGES = sorted(HTML.rglob("*.html")) if HTML.exists() else []
 BOOK_PAGES = [HTML / f"{f}.html" for f in toc_files()]
@@ -93,3 +94,38 @@ def test_math_is_served_by_the_book():
     page = HTML / "chapters" / "01_what_elu_is.html"
     scripts = [s.get("src", "") for s in soup(page).find_all("script")]
     assert any("_static/mathjax/tex-chtml.js" in s for s in scripts), scripts
+
+
+@pytest.mark.parametrize("page", BOOK_PAGES, ids=lambda p: p.name)
+def test_page_shows_the_books_logo_and_favicon(page):
+    doc = soup(page)
+    icon = doc.find("link", rel="icon")
+    assert icon and icon["href"].endswith("favicon.svg"), page.name
+    logos = doc.select("img.logo__image")
+    assert logos and all(img["src"].endswith("logo.svg") for img in logos)
+    for ref in [icon["href"], logos[0]["src"]]:
+        target = local_target(page, ref)
+        assert target is not None and target.is_file(), f"{page.name}: {ref}"
+
+
+def test_chapters_offer_download_binder_and_colab():
+    """The launch links come from repository.url in _config.yml (README: Publishing)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    owner_repo = urlsplit(config["repository"]["url"]).path.strip("/")
+    branch = config["repository"]["branch"]
+    chapters = [p for p in BOOK_PAGES if p.parent.name == "chapters"]
+    assert chapters
+    for page in chapters:
+        notebook = f"chapters/{page.stem}.ipynb"
+        hrefs = [a["href"] for a in soup(page).find_all("a", href=True)]
+        assert f"../_sources/{notebook}" in hrefs, f"{page.name}: no .ipynb download"
+        assert (HTML / "_sources" / notebook).is_file(), notebook
+        binder = f"https://mybinder.org/v2/gh/{owner_repo}/{branch}?urlpath="
+        assert any(h.startswith(binder) and h.endswith(notebook) for h in hrefs), (
+            f"{page.name}: no Binder link for {owner_repo}"
+        )
+        colab = (
+            "https://colab.research.google.com/github/"
+            f"{owner_repo}/blob/{branch}/{notebook}"
+        )
+        assert colab in hrefs, f"{page.name}: no Colab link"
