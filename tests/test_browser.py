@@ -344,3 +344,16 @@ def test_the_offline_guard_catches_a_request_elsewhere(server, browser):
     page.close()
     assert visit.offsite == ["https://cdn.example.org/x.js"]
     assert visit.errors, "a blocked request should show as a console error"
+
+
+def test_a_chapter_opened_from_disk_shows_typeset_math(browser):
+    """README: open _build/html/index.html from disk, offline; math still renders."""
+    chapter = next(n for n in PAGES if n.startswith("chapters/"))
+    page, visit = _open_page(browser, "file://", (HTML / f"{chapter}.html").as_uri())
+    page.goto(visit.url)
+    data = page.evaluate(_COLLECT_JS)
+    page.close()
+    assert data["mathElements"] > 0, chapter
+    assert data["mathTypeset"] == data["mathElements"], chapter
+    assert not data["mathErrors"], data["mathErrors"]
+    assert not visit.errors and not visit.offsite, (visit.errors, visit.offsite)
