@@ -16,7 +16,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # --keep-going: report every warning, not only the first.
 JB_BUILD := $(BIN)/jupyter-book build . --builder html -W -n --keep-going
 
-.PHONY: help venv book test lint format lab execute bench clean
+.PHONY: help venv book test lint format lab execute bench clean assignments
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -26,6 +26,7 @@ help:
 	@echo "make lab      open JupyterLab on the chapters"
 	@echo "make execute  re-execute every chapter in place (after changing elu_lib or a chapter)"
 	@echo "make bench    time elu_lib against the alternatives"
+	@echo "make assignments  student notebooks + autograders into _build/assignments (otter)"
 	@echo "make clean    remove _build and caches (keeps .venv)"
 
 venv: $(STAMP)
@@ -61,6 +62,21 @@ execute: $(STAMP)
 	    --ExecutePreprocessor.timeout=120 --ExecutePreprocessor.kernel_name=python3 \
 	    --ExecutePreprocessor.record_timing=False \
 	    $(if $(NB),$(NB),$(CHAPTERS))
+
+# otter assign turns each graded master into _build/assignments/<name>/student/
+# (to hand out) and .../autograder/ (the zip to grade with; see README), after
+# checking that its solutions pass every test. `make -j3 assignments` builds the
+# three at once.
+ASSIGNMENTS := $(patsubst assignments/%.ipynb,_build/assignments/%/.built,\
+                 $(sort $(wildcard assignments/*.ipynb)))
+
+assignments: $(STAMP) $(ASSIGNMENTS)
+	@echo "Student notebooks and autograders are in $(CURDIR)/_build/assignments"
+
+_build/assignments/%/.built: assignments/%.ipynb $(wildcard elu_lib/*.py) $(STAMP)
+	rm -rf $(@D)
+	$(BIN)/otter assign $< $(@D)
+	touch $@
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_elu.py
