@@ -65,6 +65,8 @@ def logo() -> str:
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 260 72" '
         'width="260" height="72" role="img" aria-labelledby="title">\n'
         '  <title id="title">The ELU book</title>\n'
+        # Its own white card, so that the dark wordmark reads in dark mode too.
+        '  <rect width="260" height="72" rx="10" fill="#FFFFFF"/>\n'
         + icon(6, 6, 60, 5)
         + '  <text x="80" y="47" font-family="DejaVu Sans, Helvetica, Arial, '
         'sans-serif" font-size="30">'
