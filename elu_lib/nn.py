@@ -28,10 +28,14 @@ derivative with one addition instead of another exponential:
    f'(z) = \begin{cases} 1 & z > 0,\\ f(z) + \alpha & z \le 0. \end{cases}
 
 The same trick gives CELU's :math:`f'(z) = f(z)/\alpha + 1` on
-:math:`z \le 0`. It costs accuracy only where the derivative is tiny: for very
-negative :math:`z`, :math:`f(z) + \alpha` cancels, and its absolute error stays
-at the rounding level of :math:`\alpha` (about :math:`\alpha \cdot 10^{-16}`
-in float64) while :math:`\alpha e^z` itself may be far smaller.
+:math:`z \le 0`, and the classic :math:`\tanh' = 1 - \tanh^2` and
+:math:`\sigma' = \sigma(1 - \sigma)`. It costs accuracy only where the
+derivative is tiny: for very negative :math:`z`, :math:`f(z) + \alpha` cancels,
+and its absolute error stays at the rounding level of :math:`\alpha` (about
+:math:`\alpha \cdot 10^{-16}` in float64) while :math:`\alpha e^z` itself may
+be far smaller. Backpropagation multiplies these derivatives into gradients of
+ordinary size, so an absolute error at the rounding level is harmless there;
+:mod:`elu_lib.activations` keeps full relative precision for other uses.
 
 Examples
 --------
@@ -179,8 +183,9 @@ class Activation:
         feed this activation draw their weights.
     grad_from_output : callable or None
         ``(z, a) -> f'(z)`` given ``a = f(z)``; a cheaper route to the
-        derivative in the backward pass (ELU's ``f + alpha``). ``None`` means
-        ``f_grad(z)`` is used.
+        derivative in the backward pass (ELU's ``f + alpha``, Tanh's
+        ``1 - a**2``, Sigmoid's ``a * (1 - a)``). ``None`` means ``f_grad(z)``
+        is used.
     params : dict
         The bound parameters, e.g. ``{"alpha": 1.0}``.
     """
@@ -217,7 +222,22 @@ def _celu_grad_from_output(z: np.ndarray, a: np.ndarray, alpha: float) -> np.nda
     return np.where(z > 0, 1.0, a / alpha + 1.0).astype(a.dtype, copy=False)
 
 
-_FROM_OUTPUT = {"elu": _elu_grad_from_output, "celu": _celu_grad_from_output}
+def _tanh_grad_from_output(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    # tanh' = 1 - tanh^2.
+    return 1.0 - a * a
+
+
+def _sigmoid_grad_from_output(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    # sigmoid' = sigmoid * (1 - sigmoid).
+    return a * (1.0 - a)
+
+
+_FROM_OUTPUT = {
+    "elu": _elu_grad_from_output,
+    "celu": _celu_grad_from_output,
+    "tanh": _tanh_grad_from_output,
+    "sigmoid": _sigmoid_grad_from_output,
+}
 
 
 def make_activation(name: str, **params: float) -> Activation:
@@ -275,11 +295,10 @@ def make_activation(name: str, **params: float) -> Activation:
     # Let the library validate the values now, not in the middle of training.
     f(np.zeros(1), **params)
     bound = {k: float(v) for k, v in params.items()}
-    if name in _FROM_OUTPUT:
+    from_output = _FROM_OUTPUT.get(name)
+    if name in ("elu", "celu"):
         alpha = bound.get("alpha", inspect.signature(f).parameters["alpha"].default)
-        from_output = functools.partial(_FROM_OUTPUT[name], alpha=alpha)
-    else:
-        from_output = None
+        from_output = functools.partial(from_output, alpha=alpha)
     return Activation(
         name=name,
         f=functools.partial(f, **bound),
