@@ -72,7 +72,7 @@ if not os.access(CHROMIUM, os.X_OK):
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, *args):  # no access log in the test output
         pass
 
 
