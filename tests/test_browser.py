@@ -331,7 +331,7 @@ def test_search_finds_the_chapter(server, browser):
     page, visit = _open_page(browser, server, f"{server}/search.html?q={SEARCH_TERM}")
     page.goto(visit.url)
     hit = page.locator(f'#search-results a[href*="{SEARCH_HIT}"]').first
-    hit.wait_for(timeout=10_000)
+    hit.wait_for(timeout=20_000)  # generous: CI machines can be busy
     page.close()
     assert not visit.errors and not visit.offsite, (visit.errors, visit.offsite)
 
