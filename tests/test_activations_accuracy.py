@@ -1,0 +1,371 @@
+"""elu_lib.activations against 50-digit references: errors in ULPs.
+
+The reference for every activation is a module-level mpmath function at 50
+digits, written with expm1/sech so that it keeps all its digits for tiny and
+huge |z|. The references are themselves checked against the SymPy
+expressions in :mod:`elu_lib.symbolic` (lambdified for mpmath at high
+precision), so the numbers here are measured against the one written-down
+statement of the maths.
+
+Targets (DESIGN.md): elu < 1 ULP (faithfully rounded), everything else
+<= 1.5 ULP, in float64, float32 and float16, for every alpha. Where the
+library documents better (celu, selu and the sigmoid family are computed in
+double-double and faithfully rounded), the tests hold it to that.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from elu_lib import activations as A
+from elu_lib import symbolic as S
+
+DTYPES = [np.float64, np.float32, np.float16]
+ELU_LIMIT = 1.0  # faithful rounding: strictly below 1 ULP
+LIMIT = 1.5
+FAITHFUL = {"elu", "celu", "selu", "sigmoid", "sigmoid_grad", "tanh_grad"}
+
+# --------------------------------------------------------------------------
+# The 50-digit reference, in a private mpmath context (the global one is
+# left alone).
+
+MP = mpmath.MPContext()
+MP.dps = 50
+LAMBDA = MP.mpf(str(S.SELU_SCALE))  # the paper's 32 digits, from symbolic
+SELU_A = MP.mpf(str(S.SELU_ALPHA))
+
+
+def _ref_elu(x, a):
+    return x if x > 0 else a * MP.expm1(x)
+
+
+def _ref_elu_grad(x, a):
+    return MP.one if x > 0 else a * MP.exp(x)
+
+
+def _ref_celu(x, a):
+    return x if x > 0 else a * MP.expm1(x / a)
+
+
+def _ref_celu_grad(x, a):
+    return MP.one if x > 0 else MP.exp(x / a)
+
+
+def _ref_selu(x, a):
+    return LAMBDA * _ref_elu(x, SELU_A)
+
+
+def _ref_selu_grad(x, a):
+    return LAMBDA * _ref_elu_grad(x, SELU_A)
+
+
+def _ref_sigmoid(x, a):
+    return 1 / (1 + MP.exp(-x))
+
+
+def _ref_sigmoid_grad(x, a):
+    w = MP.exp(-abs(x))  # e^-|z| / (1 + e^-|z|)^2: no cancellation
+    return w / (1 + w) ** 2
+
+
+def _ref_tanh(x, a):
+    return MP.tanh(x)
+
+
+def _ref_tanh_grad(x, a):
+    return MP.sech(x) ** 2
+
+
+def _ref_relu(x, a):
+    return max(x, MP.zero)
+
+
+def _ref_leaky_relu(x, s):
+    return x if x > 0 else s * x
+
+
+REFERENCES = {
+    "elu": _ref_elu,
+    "elu_grad": _ref_elu_grad,
+    "celu": _ref_celu,
+    "celu_grad": _ref_celu_grad,
+    "selu": _ref_selu,
+    "selu_grad": _ref_selu_grad,
+    "sigmoid": _ref_sigmoid,
+    "sigmoid_grad": _ref_sigmoid_grad,
+    "tanh": _ref_tanh,
+    "tanh_grad": _ref_tanh_grad,
+    "relu": _ref_relu,
+    "leaky_relu": _ref_leaky_relu,
+}
+WITH_ALPHA = {"elu", "elu_grad", "celu", "celu_grad"}
+
+
+def reference(name: str, x: np.ndarray, param: float | None = None) -> list:
+    """The exact (50-digit) value of activation ``name`` at each element of x."""
+    f = REFERENCES[name]
+    p = None if param is None else MP.mpf(param)
+    return [f(MP.mpf(float(v)), p) for v in np.ravel(x)]
+
+
+def ulp_errors(computed: np.ndarray, exact: list, dtype) -> np.ndarray:
+    """|computed - exact| in units of ulp(exact rounded to dtype), per element.
+
+    * The unit is ``np.spacing`` of the exact value rounded to nearest in
+      ``dtype`` (through float64; the double rounding can only move the unit
+      at a binade edge); at the largest finite float, the gap below it.
+      For an exact 0, or a value that underflows to 0, the
+      unit is the smallest subnormal: returning 0 for a value below half of
+      it scores < 0.5.
+    * A value that rounds beyond the dtype's range counts as exact if the
+      computed value is the infinity of the same sign, and as infinitely
+      wrong otherwise; so does a NaN where the exact value is a number.
+    """
+    computed = np.ravel(computed)
+    errors = np.empty(computed.size)
+    for i, (c, e) in enumerate(zip(computed, exact, strict=True)):
+        with np.errstate(over="ignore", under="ignore"):
+            rounded = dtype(float(e))
+        if np.isinf(rounded) or np.isnan(c) or np.isinf(c):
+            errors[i] = 0.0 if c == rounded else np.inf
+            continue
+        with np.errstate(over="ignore"):
+            unit = np.spacing(np.abs(rounded))
+        if np.isinf(unit):  # the largest finite float: use the gap below it
+            unit = np.abs(rounded) - np.nextafter(np.abs(rounded), 0)
+        unit = MP.mpf(float(unit))
+        errors[i] = float(abs(MP.mpf(float(c)) - e) / unit)
+    return errors
+
+
+def max_ulp(name: str, x: np.ndarray, param: float | None = None) -> float:
+    f = getattr(A, name)
+    y = f(x) if param is None else f(x, param)
+    assert y.dtype == x.dtype
+    return float(ulp_errors(y, reference(name, x, param), x.dtype.type).max())
+
+
+def limit(name: str) -> float:
+    """The largest error allowed: < 1 ULP (faithful) or <= 1.5 ULP."""
+    return np.nextafter(ELU_LIMIT, 0) if name in FAITHFUL else LIMIT
+
+
+# --------------------------------------------------------------------------
+# Fixed grids: log-spaced negatives from the subnormals to -745, zeros,
+# positives, and the points where alpha * expm1(z) is hardest to round.
+
+TINY64 = [-5e-324, -1e-322, -2.5e-310, -2.2250738585072014e-308]
+GRID64 = np.concatenate(
+    [
+        TINY64,
+        -np.logspace(-300, np.log10(745), 500),
+        -np.linspace(0.001, 3, 300),
+        [-0.0, 0.0],
+        np.logspace(-300, 308, 60),
+    ]
+)
+GRID32 = np.concatenate(
+    [
+        [-1e-45, -1e-40, -1.2e-38],
+        -np.logspace(-37, np.log10(104), 500),
+        -np.linspace(0.001, 3, 200),
+        [-0.0, 0.0],
+        np.logspace(-37, 38, 40),
+    ]
+).astype(np.float32)
+GRID16 = np.unique(
+    np.concatenate(
+        [
+            -np.logspace(-7.7, np.log10(65000), 400),
+            -np.linspace(0.001, 3, 100),
+            [-0.0, 0.0],
+            np.logspace(-7, 4.8, 30),
+        ]
+    ).astype(np.float16)
+)
+GRIDS = {np.float64: GRID64, np.float32: GRID32, np.float16: GRID16}
+
+
+def hard_points(alpha: float, count: int = 60) -> np.ndarray:
+    """z where alpha * np.expm1(z) stretches expm1's rounding error most.
+
+    If t = expm1(z) has significand m_t and alpha has significand m_a, with
+    m_t * m_a < 2, then an error of d ULP in t becomes m_a * d ULP in
+    alpha * t, before that product is rounded too. These z put t in the
+    bottom 1/m_a of its binade, in random binades.
+    """
+    m_a = 2 * math.frexp(alpha)[0]
+    rng = np.random.default_rng(2024)
+    t = np.ldexp(rng.uniform(1.0, 2.0 / m_a, count), -rng.integers(1, 40, count))
+    return np.log1p(-t)
+
+
+ALPHAS = [1.0, 0.5, 1.5, 1.9999999999, 1.0000001, 3.7, 1e-3, 1e300]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("alpha", ALPHAS)
+@pytest.mark.parametrize("name", sorted(WITH_ALPHA))
+def test_alpha_family_within_target_on_grid(name, alpha, dtype):
+    x = GRIDS[dtype]
+    if dtype is np.float64:
+        x = np.concatenate([x, hard_points(alpha)])
+    assert max_ulp(name, x, alpha) <= limit(name)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize(
+    "name", ["selu", "selu_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad"]
+)
+def test_parameterless_within_target_on_grid(name, dtype):
+    x = GRIDS[dtype]
+    if dtype is np.float64:  # both tails of sigmoid and tanh
+        x = np.concatenate([x, -x, hard_points(A.SELU_SCALE * A.SELU_ALPHA)])
+    assert max_ulp(name, x) <= limit(name)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_relu_and_leaky_relu_exact_or_one_rounding(dtype):
+    x = GRIDS[dtype]
+    assert max_ulp("relu", x) == 0.0
+    for slope in (0.01, 0.3, -0.5, 2.0):
+        # one rounding, plus at most a tipped tie from the float64 rounding
+        assert max_ulp("leaky_relu", x, slope) <= 0.5 + 1e-9
+
+
+def test_hard_points_defeat_the_naive_formula():
+    # The grid above is not a formality: it catches alpha * np.expm1(z).
+    alpha = 1.75
+    x = hard_points(alpha, count=300)
+    naive = alpha * np.expm1(x)
+    errors = ulp_errors(naive, reference("elu", x, alpha), np.float64)
+    assert errors.max() > 1.0
+
+
+def test_ulp_errors_measures_in_last_places():
+    one = MP.mpf(1)
+    assert ulp_errors(np.array([1.0]), [one], np.float64)[0] == 0.0
+    up = np.nextafter(1.0, 2.0)
+    assert ulp_errors(np.array([up]), [one], np.float64)[0] == pytest.approx(1.0)
+    assert ulp_errors(np.array([np.nan]), [one], np.float64)[0] == np.inf
+    huge = MP.mpf(10) ** 400  # rounds to +inf in float64
+    assert ulp_errors(np.array([np.inf]), [huge], np.float64)[0] == 0.0
+    assert ulp_errors(np.array([1e308]), [huge], np.float64)[0] == np.inf
+    tiny = MP.mpf(10) ** -400  # rounds to 0: unit is the smallest subnormal
+    assert ulp_errors(np.array([0.0]), [tiny], np.float64)[0] < 1e-70
+
+
+# --------------------------------------------------------------------------
+# Property-based: random inputs over the whole float range, random alpha.
+
+FINITE64 = st.floats(allow_nan=False, allow_infinity=False, width=64)
+FINITE32 = st.floats(allow_nan=False, allow_infinity=False, width=32)
+NEGATIVE64 = st.floats(min_value=-800.0, max_value=0.0, width=64)
+ALPHA = st.one_of(
+    st.floats(min_value=1e-6, max_value=1e6),
+    st.floats(min_value=1.999, max_value=2.0, exclude_max=True),
+    st.sampled_from([1.0, A.SELU_ALPHA]),
+)
+
+
+def arrays(elements, dtype=np.float64):
+    return hnp.arrays(dtype, st.integers(1, 24), elements=elements)
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=arrays(st.one_of(FINITE64, NEGATIVE64)), alpha=ALPHA)
+def test_elu_faithful_float64_any_alpha(x, alpha):
+    assert max_ulp("elu", x, alpha) < ELU_LIMIT
+
+
+@settings(max_examples=25, deadline=None)
+@given(x=arrays(FINITE32, np.float32), alpha=ALPHA)
+def test_elu_faithful_float32_any_alpha(x, alpha):
+    assert max_ulp("elu", x, alpha) < ELU_LIMIT
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    x=arrays(st.one_of(FINITE64, NEGATIVE64)),
+    alpha=ALPHA,
+    name=st.sampled_from(["elu_grad", "celu", "celu_grad"]),
+)
+def test_alpha_family_float64_any_alpha(x, alpha, name):
+    assert max_ulp(name, x, alpha) <= limit(name)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    x=arrays(st.one_of(FINITE64, st.floats(-800, 800))),
+    name=st.sampled_from(
+        ["selu", "selu_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad"]
+    ),
+)
+def test_parameterless_float64_random(x, name):
+    assert max_ulp(name, x) <= limit(name)
+
+
+# --------------------------------------------------------------------------
+# The references are the SymPy expressions of elu_lib.symbolic.
+
+SYMBOLIC = {
+    "elu": S.elu,
+    "elu_grad": S.elu_grad,
+    "celu": S.celu,
+    "celu_grad": S.celu_grad,
+    "selu": S.selu,
+    "selu_grad": S.selu_grad,
+    "sigmoid": S.sigmoid,
+    "sigmoid_grad": S.sigmoid_grad,
+    "tanh": S.tanh,
+    "tanh_grad": S.tanh_grad,
+    "relu": S.relu,
+    "leaky_relu": S.leaky_relu,
+}
+CHECK_POINTS = [-700.0, -30.0, -2.5, -1.0, -1e-3, -1e-12, 0.0, 1e-12, 0.7, 3.0, 40.0]
+
+
+@pytest.mark.parametrize("name", sorted(SYMBOLIC))
+def test_reference_is_the_symbolic_expression(name):
+    param = {"negative_slope": 0.3} if name == "leaky_relu" else {}
+    if name in WITH_ALPHA:
+        param = {"alpha": 1.7}
+    f = S.lambdify(SYMBOLIC[name], modules="mpmath", **param)
+    p = next(iter(param.values()), None)
+    # lambdify rounds parameters to 30 digits, and SELU's constants have 32.
+    with mpmath.workdps(200):  # exp(z) - 1 and 1 - tanh^2 need the digits
+        for x in CHECK_POINTS:
+            sym = f(mpmath.mpf(x))
+            ref = reference(name, np.array([x]), p)[0]
+            assert abs(sym - ref) <= abs(ref) * mpmath.mpf(10) ** -28 + 1e-300
+
+
+@pytest.mark.parametrize("name", sorted(SYMBOLIC))
+def test_float64_matches_numpy_lambdified_expression(name):
+    # Where the naive float64 expression is well conditioned it agrees.
+    param = {"negative_slope": 0.3} if name == "leaky_relu" else {}
+    if name in WITH_ALPHA:
+        param = {"alpha": 0.8}
+    top = 1.0 if name == "tanh_grad" else 30.0  # 1 - tanh^2 cancels beyond
+    x = np.concatenate([-np.linspace(0.01, top, 200), np.linspace(0.01, top, 200)])
+    expected = S.lambdify(SYMBOLIC[name], **param)(x)
+    got = getattr(A, name)(x, *param.values())
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-300)
+
+
+def test_symbolic_gradients_are_the_derivatives():
+    # elu_lib's derivatives vs sympy.diff of the expressions, at z = 0 too.
+    for name, param in [("elu", 1.7), ("celu", 1.7), ("selu", None)]:
+        grad = getattr(S, f"{name}_grad")
+        kwargs = {} if param is None else {"alpha": param}
+        f = S.lambdify(grad, **kwargs)
+        x = np.array([-5.0, -0.5, 0.0, 0.5, 5.0])
+        got = getattr(A, f"{name}_grad")(x, *kwargs.values())
+        np.testing.assert_allclose(got, f(x), rtol=1e-14)
