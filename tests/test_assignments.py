@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -272,9 +273,12 @@ def test_assignments_are_not_part_of_the_book_source():
 
 
 def test_make_assignments_runs_otter_assign_on_each_master():
+    # A dry run (-n) of every step (-B); not the flags of a `make test` around us.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS")}
     plan = subprocess.run(
         ["make", "-nB", "assignments"],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
