@@ -148,8 +148,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def fmt(x: float | None, spec: str) -> str:
-    return "n/a" if x is None else format(x, spec)
+def fmt(x: float | None, width: int, suffix: str = "") -> str:
+    """x with two decimals and a suffix, right-aligned; "n/a" for None."""
+    return format("n/a" if x is None else f"{x:.2f}{suffix}", f">{width}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -189,9 +190,8 @@ def main(argv: list[str] | None = None) -> None:
                 vs_torch = t["lib"] / torch_t if torch_t else None
                 print(
                     f"{n:>9.0e} {dtype:>8} {fname:>9} {t['lib']:>8.2f} "
-                    f"{t['snippet']:>8.2f} {fmt(torch_t, '>8.2f')} "
-                    f"{t['copy']:>6.2f} {fmt(vs_torch, '>8.2f')}x "
-                    f"{t['snippet'] / t['lib']:>7.1f}x"
+                    f"{t['snippet']:>8.2f} {fmt(torch_t, 8)} {t['copy']:>6.2f} "
+                    f"{fmt(vs_torch, 9, 'x')} {t['snippet'] / t['lib']:>7.1f}x"
                 )
             memory.append((n, dtype, *extra_memory(z, args.alpha)))
     print()
