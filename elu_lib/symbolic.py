@@ -73,7 +73,7 @@ SELU_SCALE = sp.Float("1.0507009873554804934193349852946", 32)
 
 elu = sp.Piecewise((z, z > 0), (alpha * (sp.exp(z) - 1), True))
 # CELU (Barron, 2017) is max(0, z) + min(0, alpha*(exp(z/alpha) - 1)); for
-# alpha > 0 that equals this Piecewise, which the book proves in a chapter.
+# alpha > 0 that equals this Piecewise (proved in chapter 3, The ELU family).
 celu = sp.Piecewise((z, z > 0), (alpha * (sp.exp(z / alpha) - 1), True))
 selu = SELU_SCALE * elu.subs(alpha, SELU_ALPHA)
 relu = sp.Piecewise((z, z > 0), (0, True))
@@ -131,7 +131,9 @@ def one_sided_limit(expr: sp.Expr, point, side: str) -> sp.Expr:
     """``lim expr`` as ``z`` tends to ``point`` from ``side`` (``"+"``/``"-"``).
 
     ``point`` is 0, where the side also picks the branch, or ``sympy.oo`` /
-    ``-sympy.oo``, where the side is implied.
+    ``-sympy.oo``, where the side is implied. ``sympy.limit`` turns Floats into
+    Rationals, so a limit of ``selu`` comes back as an exact fraction of its
+    32-digit constants.
 
     Examples
     --------
@@ -166,11 +168,12 @@ def lambdify(
     Returns
     -------
     callable
-        ``f(z)``. The NumPy version is first rewritten with SymPy's C99
+        ``f(z)``. The expression is first rewritten with SymPy's C99
         optimisations, so ``exp(z) - 1`` becomes ``expm1(z)`` and does not lose
-        precision near 0. It evaluates every Piecewise branch (that is how
-        ``np.select`` works), so it runs under ``np.errstate(all="ignore")`` to
-        keep the discarded branch's overflow from warning.
+        precision near 0 in either backend. The NumPy version evaluates every
+        Piecewise branch (that is how ``np.select`` works), so it runs under
+        ``np.errstate(all="ignore")`` to keep the discarded branch's overflow
+        from warning.
 
     Raises
     ------
@@ -196,9 +199,11 @@ def lambdify(
             f"lambdify: give a value for {sorted(map(str, free))}; "
             "e.g. lambdify(expr, alpha=1.0)"
         )
+    # exp(z) - 1 -> expm1(z): at any precision the literal form cancels to 0
+    # for |z| below the working precision.
+    raw = sp.lambdify(z, optimize(bound, optims_c99), modules=modules)
     if modules != "numpy":
-        return sp.lambdify(z, bound, modules=modules)
-    raw = sp.lambdify(z, optimize(bound, optims_c99), modules="numpy")
+        return raw
 
     def numeric(x):
         with np.errstate(all="ignore"):

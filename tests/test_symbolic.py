@@ -72,3 +72,9 @@ def test_lambdify_rejects_unknown_or_missing_parameters():
         S.lambdify(S.elu, beta=1.0)
     with pytest.raises(ValueError, match="alpha"):
         S.lambdify(S.elu)
+
+
+def test_mpmath_lambdify_keeps_precision_far_below_its_working_precision():
+    mpmath.mp.dps = 50
+    f = S.lambdify(S.elu, alpha=1, modules="mpmath")
+    assert f(mpmath.mpf("-1e-80")) == mpmath.mpf("-1e-80")
