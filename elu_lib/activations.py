@@ -467,11 +467,22 @@ def _elu_grad_unit(x: np.ndarray, out: np.ndarray) -> None:
     np.minimum(out, _ONES[: x.size], out=out)
 
 
-def _elu_grad_narrow(alpha: float, x: np.ndarray, out: np.ndarray) -> None:
+def _exp_step_narrow(
+    log_left: float, right: float, x: np.ndarray, out: np.ndarray
+) -> None:
+    # right * (e^(z + log_left) if z <= 0 else 1), for float16/32 results:
+    # exp(min(z, 0) + log_left * [z <= 0]) selects the branch with
+    # arithmetic (a masked copy is ~5x slower), and rounding the argument
+    # (2**-53 |z|) is far below their ULP.
     np.minimum(x, _ZEROS[: x.size], out=out)
+    out += np.multiply(x <= 0, log_left, out=_scratch(2, x.size))
     np.exp(out, out=out)
-    out *= alpha
-    np.copyto(out, 1.0, where=x > 0)
+    if right != 1.0:
+        out *= right
+
+
+def _elu_grad_narrow(alpha: float, x: np.ndarray, out: np.ndarray) -> None:
+    _exp_step_narrow(math.log(alpha), 1.0, x, out)
 
 
 def _elu_grad_exact(alpha: float, x: np.ndarray, out: np.ndarray) -> None:
@@ -772,10 +783,7 @@ def selu(z: ArrayLike) -> Result:
 
 
 def _selu_grad_narrow(x: np.ndarray, out: np.ndarray) -> None:
-    np.minimum(x, _ZEROS[: x.size], out=out)
-    np.exp(out, out=out)
-    out *= SELU_SCALE * SELU_ALPHA
-    np.copyto(out, SELU_SCALE, where=x > 0)
+    _exp_step_narrow(math.log(SELU_ALPHA), SELU_SCALE, x, out)
 
 
 def _selu_grad_exact(x: np.ndarray, out: np.ndarray) -> None:
