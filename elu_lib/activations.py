@@ -124,13 +124,14 @@ def _scratch(i: int, n: int) -> np.ndarray:
 # Validation and the block loop, shared by every activation.
 
 
-def _real_array(fname: str, z: ArrayLike) -> np.ndarray:
-    """``z`` as an array of float16/32/64; bool and int become float64."""
+def _real_array(fname: str, z: ArrayLike) -> tuple[np.ndarray, np.dtype]:
+    """``z`` as an array, and the result's dtype: float16/32/64 keep theirs,
+    bool and int give float64 (converted block by block, not all at once)."""
     x = np.asarray(z)
     if x.dtype.kind in "biu":
-        return x.astype(np.float64)
+        return x, np.dtype(np.float64)
     if x.dtype.kind == "f" and x.dtype.itemsize <= 8:
-        return x
+        return x, x.dtype
     raise TypeError(
         f"{fname}: z must hold real numbers (float16/32/64, int or bool), "
         f"got dtype {x.dtype}"
@@ -162,24 +163,25 @@ def _apply(
     Contiguous float64 input is passed through as views. Anything else is
     copied a block at a time into a float64 scratch block: float16/32 are
     widened (and run through ``narrow``, default ``kernel``, whose float64
-    result is rounded once into the output), strided input is made
-    contiguous, because NumPy's SIMD loops (and their rounding) only serve
-    contiguous data. A kernel reads ``x`` and writes ``out``, never ``x``.
+    result is rounded once into the output), bool and int converted,
+    strided input made contiguous, because NumPy's SIMD loops (and their
+    rounding) only serve contiguous data. A kernel reads ``x`` and writes
+    ``out``, never ``x``.
 
     ``finish(x, out)`` then runs on each float16/32 input and output block,
     in their dtype: a last min/max that commutes with the rounding is half
     the memory traffic there (``narrow`` leaves it out).
     """
-    x = _real_array(fname, z)
-    out = np.empty(x.shape, dtype=x.dtype)
+    x, dtype = _real_array(fname, z)
+    out = np.empty(x.shape, dtype=dtype)
     src, dst = x.reshape(-1), out.reshape(-1)  # src: a copy only if x is N-d strided
     n = src.size
-    wide = x.dtype == np.float64
+    wide = dtype == np.float64
     # A result below the smallest subnormal is correctly 0, and one beyond
     # the largest float (selu(1e308), or a float64 result rounded to float16)
     # is correctly +-inf: neither is worth a warning.
     with np.errstate(under="ignore", over="ignore"):
-        if wide and src.flags.c_contiguous:
+        if src.dtype == np.float64 and src.flags.c_contiguous:
             for i in range(0, n, BLOCK):
                 kernel(src[i : i + BLOCK], dst[i : i + BLOCK])
             return out[()] if out.ndim == 0 else out
