@@ -360,12 +360,25 @@ def test_float64_matches_numpy_lambdified_expression(name):
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-300)
 
 
-def test_symbolic_gradients_are_the_derivatives():
-    # elu_lib's derivatives vs sympy.diff of the expressions, at z = 0 too.
-    for name, param in [("elu", 1.7), ("celu", 1.7), ("selu", None)]:
-        grad = getattr(S, f"{name}_grad")
-        kwargs = {} if param is None else {"alpha": param}
-        f = S.lambdify(grad, **kwargs)
-        x = np.array([-5.0, -0.5, 0.0, 0.5, 5.0])
-        got = getattr(A, f"{name}_grad")(x, *kwargs.values())
-        np.testing.assert_allclose(got, f(x), rtol=1e-14)
+@pytest.mark.parametrize(
+    ("name", "param"),
+    [
+        ("elu", {"alpha": 1.7}),
+        ("elu", {"alpha": 1.0}),
+        ("celu", {"alpha": 0.6}),
+        ("selu", {}),
+        ("relu", {}),
+        ("leaky_relu", {"negative_slope": 0.2}),
+        ("sigmoid", {}),
+        ("tanh", {}),
+    ],
+)
+def test_derivatives_are_sympy_diff_of_the_expressions(name, param):
+    # elu_lib's f_grad against sympy.diff(f), at the kink z = 0 too, where
+    # the Piecewise's z <= 0 branch is the convention both follow.
+    expected = S.lambdify(S.DERIVATIVES[name], **param)
+    x = np.array([-20.0, -5.0, -0.5, -1e-9, 0.0, 1e-9, 0.5, 5.0, 20.0])
+    got = getattr(A, f"{name}_grad")(x, *param.values())
+    # The lambdified tanh' = 1 - tanh^2 carries an absolute error of ~1e-16.
+    atol = 4e-16 if name == "tanh" else 1e-300
+    np.testing.assert_allclose(got, expected(x), rtol=1e-14, atol=atol)
