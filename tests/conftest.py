@@ -12,7 +12,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 # The built book; ELU_BOOK_HTML points elsewhere (e.g. a --path-output build).
-HTML = Path(os.environ.get("ELU_BOOK_HTML", ROOT / "_build" / "html"))
+HTML = ROOT / os.environ.get("ELU_BOOK_HTML", "_build/html")
 
 
 def toc_files() -> list[str]:

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import HTML, toc_files
+from conftest import HTML, ROOT, toc_files
 
 CHROMIUM = Path(os.environ.get("ELU_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE = os.environ.get("ELU_REQUIRE_BROWSER") == "1"
@@ -45,7 +45,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = HTML.parent / "screenshots"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
 PAGES = toc_files()
 # Rendered text that means MathJax left the TeX source on the page.
 RAW_TEX = ("$$", "\\begin", "\\(", "\\[", "\\displaystyle")
