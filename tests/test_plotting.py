@@ -58,3 +58,15 @@ def test_variants_keep_the_activation_colour_and_get_labels():
 def test_unknown_activation_is_a_clear_error():
     with pytest.raises(ValueError, match="color_for: name must be one of"):
         plotting.color_for("swish")
+
+
+def test_plot_activations_draws_the_library_functions_in_house_colours():
+    z = np.linspace(-3, 3, 61)
+    ax = plotting.plot_activations(["elu", "leaky_relu"], grad=True, z=z, alpha=2.0)
+    elu_line, leaky_line = ax.get_lines()[:2]
+    assert elu_line.get_color() == plotting.COLORS["elu"]
+    assert leaky_line.get_color() == plotting.COLORS["leaky_relu"]
+    # alpha reaches elu_grad only; leaky_relu_grad keeps its default slope.
+    np.testing.assert_allclose(elu_line.get_ydata()[0], 2.0 * np.exp(-3.0))
+    np.testing.assert_allclose(leaky_line.get_ydata()[0], 0.01)
+    assert ax.get_ylabel() == "$f'(z)$"
