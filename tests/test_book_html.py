@@ -14,8 +14,8 @@ import yaml
 from bs4 import BeautifulSoup
 from conftest import HTML, ROOT, toc_files
 
-PAGES = sorted(HTML.rglob("*.html")) if HTML.exists() else []
 BOOK_PAGES = [HTML / f"{f}.html" for f in toc_files()]
+CHAPTER_PAGES = [p for p in BOOK_PAGES if p.parent.name == "chapters"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -72,9 +72,8 @@ def test_figures_have_alt_text(page):
 
 
 def test_chapter_pages_show_rendered_figures():
-    chapters = [p for p in BOOK_PAGES if p.parent.name == "chapters"]
-    assert chapters
-    for page in chapters:
+    assert CHAPTER_PAGES
+    for page in CHAPTER_PAGES:
         assert soup(page).select("figure img"), f"{page.name} shows no figure"
 
 
@@ -113,9 +112,8 @@ def test_chapters_offer_download_binder_and_colab():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     owner_repo = urlsplit(config["repository"]["url"]).path.strip("/")
     branch = config["repository"]["branch"]
-    chapters = [p for p in BOOK_PAGES if p.parent.name == "chapters"]
-    assert chapters
-    for page in chapters:
+    assert CHAPTER_PAGES
+    for page in CHAPTER_PAGES:
         notebook = f"chapters/{page.stem}.ipynb"
         hrefs = [a["href"] for a in soup(page).find_all("a", href=True)]
         assert f"../_sources/{notebook}" in hrefs, f"{page.name}: no .ipynb download"

@@ -48,7 +48,7 @@ def execute() -> int:
     return 0
 
 
-def test_config() -> int:
+def write_test_config() -> int:
     config = dict(CONFIG)
     config["execute"] = {**CONFIG["execute"], "execute_notebooks": "off"}
     # Jupyter Book resolves local extensions against the config file's folder.
@@ -66,7 +66,7 @@ def test_config() -> int:
 
 
 if __name__ == "__main__":
-    commands = {"execute": execute, "test-config": test_config}
+    commands = {"execute": execute, "test-config": write_test_config}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         sys.exit(f"usage: python tools/book.py {{{'|'.join(commands)}}}")
     sys.exit(commands[sys.argv[1]]())
