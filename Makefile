@@ -11,7 +11,7 @@ DEPS   := pyproject.toml
 
 CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
 # Pytest running every notebook in strict nbval mode, in the project's env.
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/book/nbval_sanitize.cfg
 # -W: warnings are errors; -n: nitpicky (broken references fail);
 # --keep-going: report every warning, not only the first.
 JB_BUILD := $(BIN)/jupyter-book build . --builder html -W -n --keep-going

@@ -29,7 +29,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import HTML, ROOT, toc_files
+
+from tests.book._paths import HTML, ROOT, toc_files
 
 CHROMIUM = Path(os.environ.get("ELU_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE = os.environ.get("ELU_REQUIRE_BROWSER") == "1"

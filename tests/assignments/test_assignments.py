@@ -23,7 +23,8 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from conftest import ROOT, toc_files
+
+from tests.book._paths import ROOT, toc_files
 
 MASTERS = sorted((ROOT / "assignments").glob("*.ipynb"))
 NAMES = [p.stem for p in MASTERS]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import CHAPTERS, ROOT, toc_files
+from tests.book._paths import CHAPTERS, ROOT, toc_files
 
 IGNORE_MARKER = "# NBVAL_IGNORE_OUTPUT"
 # Reprs that leak when a plotting cell does not end with `;` or plt.show().

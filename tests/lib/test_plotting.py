@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
-
-from elu_lib import plotting  # noqa: E402
-from elu_lib import symbolic as S  # noqa: E402
+from elu_lib import plotting
+from elu_lib import symbolic as S
 
 
 @pytest.fixture(autouse=True)

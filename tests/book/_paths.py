@@ -1,15 +1,18 @@
-"""Shared paths and helpers for the test suite."""
+"""Where the book's sources and its build are, for the book and assignment tests.
+
+A plain module, not a conftest: test modules import it by name
+(``from tests.book._paths import ROOT``), and it needs PyYAML, which only the
+book's environment has.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import nbformat
-import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 # The built book; ELU_BOOK_HTML points elsewhere (e.g. a --path-output build).
 HTML = ROOT / os.environ.get("ELU_BOOK_HTML", "_build/html")
@@ -31,9 +34,3 @@ def toc_files() -> list[str]:
         walk(part.get("chapters"))
     walk(toc.get("chapters"))
     return files
-
-
-@pytest.fixture(params=CHAPTERS, ids=[p.name for p in CHAPTERS])
-def notebook(request) -> tuple[Path, nbformat.NotebookNode]:
-    path = request.param
-    return path, nbformat.read(path, as_version=4)

@@ -12,7 +12,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import HTML, ROOT, toc_files
+
+from tests.book._paths import HTML, ROOT, toc_files
 
 BOOK_PAGES = [HTML / f"{f}.html" for f in toc_files()]
 CHAPTER_PAGES = [p for p in BOOK_PAGES if p.parent.name == "chapters"]

@@ -1,0 +1,1 @@
+"""The graded assignments: otter assign builds them, otter run grades them."""

@@ -1,0 +1,1 @@
+"""The book: notebook hygiene, the built HTML, the book in a browser."""
