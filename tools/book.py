@@ -1,9 +1,18 @@
-"""Build helpers that `make book` and `make test` call; not part of elu_lib.
+"""Build helpers that the Makefile calls; not part of elu_lib.
 
     python tools/book.py execute      run every chapter into the Jupyter cache,
-                                      two at a time (the build then reuses it)
+                                      two at a time (make book; the build then
+                                      reuses the cache)
+    python tools/book.py execute-inplace [NOTEBOOK ...]
+                                      run chapters (all by default) top to
+                                      bottom and store their outputs in the
+                                      notebooks (make execute)
     python tools/book.py test-config  print the path of a copy of _config.yml
                                       that renders the committed outputs
+                                      (make test)
+
+Each command takes its settings from _config.yml, so the cell timeout
+(execute.timeout) is written in one place.
 
 Jupyter Book 1 executes cached notebooks one after another. `execute` fills the
 same cache (_build/.jupyter_cache) with jupyter-cache's parallel executor
@@ -28,30 +37,72 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 CACHE = ROOT / "_build" / ".jupyter_cache"
 TEST_BUILD = ROOT / "_build" / "test"
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+# Seconds a cell may run, wherever a chapter is executed.
+TIMEOUT = CONFIG["execute"]["timeout"]
 
 
 def execute() -> int:
     from jupyter_cache import get_cache
     from jupyter_cache.executors import load_executor
 
-    chapters = sorted((ROOT / "chapters").glob("*.ipynb"))
     cache = get_cache(CACHE)
     for record in cache.list_project_records():
         if not Path(record.uri).exists():  # a renamed or removed chapter
             cache.remove_nb_from_project(record.pk)
-    for path in chapters:
+    for path in CHAPTERS:
         cache.add_nb_to_project(str(path))
     executor = load_executor("local-parallel", cache)
-    result = executor.run_and_cache(timeout=CONFIG["execute"]["timeout"])
+    result = executor.run_and_cache(timeout=TIMEOUT)
     for uri in result.errored + result.excepted:
         print(f"tools/book.py: {uri} failed; the build will show where")
     return 0
 
 
+def execute_inplace(*notebooks: str) -> int | str:
+    """Run each notebook in its own folder, as Jupyter does, and save it in place.
+
+    Stops at the first notebook with a cell that raises, and leaves that
+    notebook unchanged. No timing metadata is stored, so a re-run changes only
+    what the code changed.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    for path in [Path(nb).resolve() for nb in notebooks] or CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            nb,
+            timeout=TIMEOUT,
+            kernel_name="python3",
+            record_timing=False,
+            resources={"metadata": {"path": os.fspath(path.parent)}},
+        )
+        try:
+            client.execute()
+        except CellExecutionError as error:
+            print(error, file=sys.stderr)
+            return f"tools/book.py: {os.path.relpath(path)} raised; not saved"
+        nbformat.write(nb, path)
+        print(f"tools/book.py: executed {os.path.relpath(path)}")
+    return 0
+
+
 def write_test_config() -> int:
+    """Write _build/test/_config.yml: the book's config, executing nothing.
+
+    The copy is read from _build/test/, so any path that Jupyter Book resolves
+    against the config file's own folder would point there. One key is
+    resolved that way: ``sphinx.local_extensions`` (Jupyter Book puts those
+    folders on sys.path relative to the config file), so its paths are made
+    absolute. Every other path-valued key (``logo``, ``html.favicon``,
+    ``bibtex_bibfiles``, ``exclude_patterns``) is resolved by Sphinx against
+    the source folder, which the test build shares with `make book` (``.``);
+    those stay as written.
+    """
     config = dict(CONFIG)
     config["execute"] = {**CONFIG["execute"], "execute_notebooks": "off"}
-    # Jupyter Book resolves local extensions against the config file's folder.
     sphinx = dict(config.get("sphinx", {}))
     extensions = sphinx.get("local_extensions") or {}
     sphinx["local_extensions"] = {
@@ -66,7 +117,15 @@ def write_test_config() -> int:
 
 
 if __name__ == "__main__":
-    commands = {"execute": execute, "test-config": write_test_config}
-    if len(sys.argv) != 2 or sys.argv[1] not in commands:
-        sys.exit(f"usage: python tools/book.py {{{'|'.join(commands)}}}")
-    sys.exit(commands[sys.argv[1]]())
+    commands = {
+        "execute": execute,
+        "execute-inplace": execute_inplace,
+        "test-config": write_test_config,
+    }
+    command, *args = sys.argv[1:] or [None]
+    if command not in commands or (args and command != "execute-inplace"):
+        sys.exit(
+            f"usage: python tools/book.py {{{'|'.join(commands)}}}"
+            " (execute-inplace takes notebooks; default: every chapter)"
+        )
+    sys.exit(commands[command](*args))
