@@ -1,11 +1,10 @@
 # The two commands a newcomer needs: `make book` and `make test`.
-# Every target installs what it needs into .venv first.
+# Every target first installs into .venv what it needs, and only that.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
-STAMP  := $(VENV)/.installed
 # Re-install when the dependency list changes.
 DEPS   := pyproject.toml
 
@@ -15,12 +14,18 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/book/nbval_sani
 # -W: warnings are errors; -n: nitpicky (broken references fail);
 # --keep-going: report every warning, not only the first.
 JB_BUILD := $(BIN)/jupyter-book build . --builder html -W -n --keep-going
+# ruff on the code and the notebooks (make lint, and make test first).
+define LINT
+$(BIN)/ruff check .
+$(BIN)/ruff format --check .
+endef
 
-.PHONY: help venv book test lint format lab execute bench clean assignments
+.PHONY: help venv book test test-lib lint format lab execute bench clean assignments
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make test     run every test: library, notebooks (nbval), the built book"
+	@echo "make test-lib run the library's tests only, without the book's dependencies"
 	@echo "make lint     ruff check + ruff format --check on code and notebooks"
 	@echo "make format   apply ruff's fixes and formatting"
 	@echo "make lab      open JupyterLab on the chapters"
@@ -29,44 +34,61 @@ help:
 	@echo "make assignments  student notebooks + autograders into _build/assignments (otter)"
 	@echo "make clean    remove _build and caches (keeps .venv)"
 
-venv: $(STAMP)
+# One stamp per extra of pyproject.toml (.venv/.installed-book, -test, -lab,
+# -test-lib, -lint; -runtime: the library alone). A target installs its extra
+# into the one .venv, next to what is there: `make book` then `make test` adds
+# the test tools to the book's environment. Re-installing an extra that is
+# already in place (e.g. `make book` after `make test`) takes seconds.
+define INSTALL
+test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip; }
+$(PY) -m pip install --quiet -e "$(1)"
+touch $@
+endef
 
-$(STAMP): $(DEPS)
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,lab]"
-	touch $(STAMP)
+$(VENV)/.installed-runtime: $(DEPS)
+	$(call INSTALL,.)
+
+$(VENV)/.installed-%: $(DEPS)
+	$(call INSTALL,.[$*])
+
+# The environment for working on the project: everything `make test` needs.
+venv: $(VENV)/.installed-test
 
 # Chapters run two at a time into the Jupyter cache, then the build reuses it.
-book: $(STAMP)
+book: $(VENV)/.installed-book
 	$(PY) tools/book.py execute
 	$(JB_BUILD)
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 # The test build renders the committed outputs (tools/book.py says why) into
 # _build/test; strict nbval in the same pytest run re-executes every chapter.
-test: $(STAMP) lint
+# Lint is part of the recipe, not a prerequisite, so that one pip install
+# (the test extra, which includes ruff) prepares the whole run.
+test: $(VENV)/.installed-test
+	$(LINT)
 	$(JB_BUILD) --config $$($(PY) tools/book.py test-config) --path-output _build/test
 	ELU_BOOK_HTML=_build/test/_build/html \
 	    $(BIN)/pytest -n 2 --dist loadscope -p no:cacheprovider elu_lib tests $(NBVAL) chapters
 
-lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+# The library and its doctests, in an environment with only the runtime
+# dependencies, pytest, pytest-xdist and hypothesis.
+test-lib: $(VENV)/.installed-test-lib
+	$(BIN)/pytest -n 2 -p no:cacheprovider elu_lib tests/lib
 
-format: $(STAMP)
+lint: $(VENV)/.installed-lint
+	$(LINT)
+
+format: $(VENV)/.installed-lint
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-lab: $(STAMP)
+lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab chapters
 
-# Execute in place, so the committed outputs are what the code produces now.
-execute: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=120 --ExecutePreprocessor.kernel_name=python3 \
-	    --ExecutePreprocessor.record_timing=False \
-	    $(if $(NB),$(NB),$(CHAPTERS))
+# Execute in place, so the committed outputs are what the code produces now;
+# the cell timeout is _config.yml's (tools/book.py).
+execute: $(VENV)/.installed-book
+	$(PY) tools/book.py execute-inplace $(NB)
 
 # otter assign turns each graded master into _build/assignments/<name>/student/
 # (to hand out) and .../autograder/ (the zip to grade with; see README), after
@@ -75,15 +97,15 @@ execute: $(STAMP)
 ASSIGNMENTS := $(patsubst assignments/%.ipynb,_build/assignments/%/.built,\
                  $(sort $(wildcard assignments/*.ipynb)))
 
-assignments: $(STAMP) $(ASSIGNMENTS)
+assignments: $(VENV)/.installed-test $(ASSIGNMENTS)
 	@echo "Student notebooks and autograders are in $(CURDIR)/_build/assignments"
 
-_build/assignments/%/.built: assignments/%.ipynb $(wildcard elu_lib/*.py) $(STAMP)
+_build/assignments/%/.built: assignments/%.ipynb $(wildcard elu_lib/*.py) $(VENV)/.installed-test
 	rm -rf $(@D)
 	$(BIN)/otter assign $< $(@D)
 	touch $@
 
-bench: $(STAMP)
+bench: $(VENV)/.installed-runtime
 	$(PY) benchmarks/bench_elu.py
 
 clean:
