@@ -1,39 +1,11 @@
-"""elu_lib: exact, fast, well-behaved ELU and its neighbouring activations."""
+"""elu_lib: exact, fast, well-behaved ELU and its neighbouring activations.
 
-from elu_lib.activations import (
-    SELU_ALPHA,
-    SELU_SCALE,
-    celu,
-    celu_grad,
-    elu,
-    elu_grad,
-    leaky_relu,
-    leaky_relu_grad,
-    relu,
-    relu_grad,
-    selu,
-    selu_grad,
-    sigmoid,
-    sigmoid_grad,
-    tanh,
-    tanh_grad,
-)
+Every activation and its derivative, e.g. ``elu_lib.elu`` and
+``elu_lib.elu_grad``, comes from :mod:`elu_lib.activations`; the list of
+them lives in :mod:`elu_lib.registry`.
+"""
 
-__all__ = [
-    "SELU_ALPHA",
-    "SELU_SCALE",
-    "celu",
-    "celu_grad",
-    "elu",
-    "elu_grad",
-    "leaky_relu",
-    "leaky_relu_grad",
-    "relu",
-    "relu_grad",
-    "selu",
-    "selu_grad",
-    "sigmoid",
-    "sigmoid_grad",
-    "tanh",
-    "tanh_grad",
-]
+from elu_lib.activations import *  # noqa: F403  (SELU constants, every function)
+from elu_lib.registry import FUNCTION_NAMES
+
+__all__ = ["SELU_ALPHA", "SELU_SCALE", *FUNCTION_NAMES]

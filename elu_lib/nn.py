@@ -55,14 +55,13 @@ True
 from __future__ import annotations
 
 import functools
-import inspect
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from elu_lib import activations as A
+from elu_lib import registry
+from elu_lib._checks import integer, real
 
 __all__ = [
     "ACTIVATIONS",
@@ -81,28 +80,13 @@ __all__ = [
     "epochs_to_reach",
 ]
 
-# name -> (f, f_grad), straight from elu_lib.activations.
+# name -> (f, f_grad) and name -> weight initialisation, from the registry
+# (He et al. 2015 for the rectifier family, Glorot & Bengio 2010 for the
+# saturating ones, LeCun's fan-in rule for SELU).
 ACTIVATIONS: dict[str, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]] = {
-    "elu": (A.elu, A.elu_grad),
-    "celu": (A.celu, A.celu_grad),
-    "selu": (A.selu, A.selu_grad),
-    "relu": (A.relu, A.relu_grad),
-    "leaky_relu": (A.leaky_relu, A.leaky_relu_grad),
-    "tanh": (A.tanh, A.tanh_grad),
-    "sigmoid": (A.sigmoid, A.sigmoid_grad),
+    name: (spec.f, spec.grad) for name, spec in registry.ACTIVATIONS.items()
 }
-# The weight initialisation that keeps the signal's variance through a deep
-# stack: He et al. (2015) for the rectifier family, Glorot & Bengio (2010) for
-# the saturating ones, LeCun's fan-in rule for SELU.
-INITS: dict[str, str] = {
-    "elu": "he",
-    "celu": "he",
-    "selu": "lecun",
-    "relu": "he",
-    "leaky_relu": "he",
-    "tanh": "glorot",
-    "sigmoid": "glorot",
-}
+INITS: dict[str, str] = {name: spec.init for name, spec in registry.ACTIVATIONS.items()}
 _INIT_STD: dict[str, Callable[[int, int], float]] = {
     "he": lambda n_in, n_out: np.sqrt(2.0 / n_in),
     "glorot": lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out)),
@@ -111,55 +95,40 @@ _INIT_STD: dict[str, Callable[[int, int], float]] = {
 
 
 # --------------------------------------------------------------------------
-# Argument checks: one place, clear messages that name the argument.
+# Argument checks: elu_lib._checks, plus the two about data, in its style:
+# "<function>: <argument> must be ..., got ...".
 
 
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_float(
-    name: str, value, *, low: float, high: float = np.inf, closed: bool = False
-) -> float:
-    """A finite real number in (low, high), or in [low, high) if ``closed``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    above = value >= low if closed else value > low
-    if not (np.isfinite(value) and above and value < high):
-        interval = f"{'[' if closed else '('}{low:g}, {high:g})"
-        raise ValueError(f"{name} must be in {interval}, got {value:g}")
-    return value
-
-
-def _check_features(name: str, x, n_features: int | None = None) -> np.ndarray:
+def _check_features(
+    fname: str, name: str, x, n_features: int | None = None
+) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype.kind not in "fiu" or x.dtype.kind == "b":
-        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
+        raise TypeError(
+            f"{fname}: {name} must hold real numbers, got dtype {x.dtype}"
+        )
     if x.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (samples, features), got {x.ndim}-D")
+        raise ValueError(f"{fname}: {name} must be 2-D (samples, features), got {x.ndim}-D")
     if n_features is not None and x.shape[1] != n_features:
         raise ValueError(
-            f"{name} must have {n_features} features (columns), got {x.shape[1]}"
+            f"{fname}: {name} must have {n_features} features (columns), got {x.shape[1]}"
         )
     if not np.isfinite(x).all():
-        raise ValueError(f"{name} holds NaN or infinity")
+        raise ValueError(f"{fname}: {name} holds NaN or infinity")
     return x
 
 
-def _check_labels(name: str, y, n_samples: int, n_classes: int) -> np.ndarray:
+def _check_labels(
+    fname: str, name: str, y, n_samples: int, n_classes: int
+) -> np.ndarray:
     y = np.asarray(y)
     if y.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integer class labels, got {y.dtype}")
+        raise TypeError(f"{fname}: {name} must hold integer class labels, got {y.dtype}")
     if y.shape != (n_samples,):
-        raise ValueError(f"{name} must have shape ({n_samples},), got {y.shape}")
+        raise ValueError(f"{fname}: {name} must have shape ({n_samples},), got {y.shape}")
     if y.size and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(
-            f"{name} must lie in [0, {n_classes}), got {y.min()}..{y.max()}"
+            f"{fname}: {name} must lie in [0, {n_classes}), got {y.min()}..{y.max()}"
         )
     return y
 
@@ -278,14 +247,9 @@ def make_activation(name: str, **params: float) -> Activation:
     ValueError: activation must be one of ['celu', 'elu', 'leaky_relu', 'relu', \
 'selu', 'sigmoid', 'tanh'], got 'swish'
     """
-    if not isinstance(name, str):
-        raise TypeError(f"activation must be a string, got {type(name).__name__}")
-    if name not in ACTIVATIONS:
-        raise ValueError(
-            f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}"
-        )
+    spec = registry.get(name)  # TypeError/ValueError naming the choices
     f, f_grad = ACTIVATIONS[name]
-    accepted = set(inspect.signature(f).parameters) - {"z"}
+    accepted = set(spec.params)
     unknown = set(params) - accepted
     if unknown:
         raise TypeError(
@@ -297,7 +261,7 @@ def make_activation(name: str, **params: float) -> Activation:
     bound = {k: float(v) for k, v in params.items()}
     from_output = _FROM_OUTPUT.get(name)
     if name in ("elu", "celu"):
-        alpha = bound.get("alpha", inspect.signature(f).parameters["alpha"].default)
+        alpha = bound.get("alpha", spec.params["alpha"])
         from_output = functools.partial(from_output, alpha=alpha)
     return Activation(
         name=name,
@@ -375,11 +339,11 @@ class Dense(Layer):
         dtype=np.float64,
     ) -> None:
         super().__init__()
-        n_in, n_out = _check_int("n_in", n_in, 1), _check_int("n_out", n_out, 1)
+        n_in, n_out = integer("Dense", "n_in", n_in, 1), integer("Dense", "n_out", n_out, 1)
         if init not in _INIT_STD:
-            raise ValueError(f"init must be one of {sorted(_INIT_STD)}, got {init!r}")
+            raise ValueError(f"Dense: init must be one of {sorted(_INIT_STD)}, got {init!r}")
         if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+            raise TypeError(f"Dense: rng must be a numpy Generator, got {type(rng).__name__}")
         std = _INIT_STD[init](n_in, n_out)
         self.W = (rng.standard_normal((n_in, n_out)) * std).astype(dtype)
         self.b = np.zeros(n_out, dtype=dtype)
@@ -416,7 +380,7 @@ class ActivationLayer(Layer):
         super().__init__()
         if not isinstance(activation, Activation):
             raise TypeError(
-                "activation must be an Activation (see make_activation), "
+                "ActivationLayer: activation must be an Activation (see make_activation), "
                 f"got {type(activation).__name__}"
             )
         self.activation = activation
@@ -485,17 +449,17 @@ class MLP:
         dtype=np.float64,
         **activation_params: float,
     ) -> None:
-        self.n_inputs = _check_int("n_inputs", n_inputs, 1)
-        self.n_classes = _check_int("n_classes", n_classes, 2)
+        self.n_inputs = integer("MLP", "n_inputs", n_inputs, 1)
+        self.n_classes = integer("MLP", "n_classes", n_classes, 2)
         if isinstance(hidden, str) or not isinstance(hidden, Sequence):
             raise TypeError(
-                f"hidden must be a sequence of ints, got {type(hidden).__name__}"
+                f"MLP: hidden must be a sequence of ints, got {type(hidden).__name__}"
             )
-        widths = [_check_int(f"hidden[{i}]", w, 1) for i, w in enumerate(hidden)]
-        seed = _check_int("seed", seed, 0)
+        widths = [integer("MLP", f"hidden[{i}]", w, 1) for i, w in enumerate(hidden)]
+        seed = integer("MLP", "seed", seed, 0)
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"dtype must be a float dtype, got {dtype}")
+            raise TypeError(f"MLP: dtype must be a float dtype, got {dtype}")
         self.dtype = dtype
         self.activation = make_activation(activation, **activation_params)
         rng = np.random.default_rng(seed)
@@ -705,29 +669,29 @@ def train(
     >>> train(model, x, y, x, y, epochs=0, batch_size=4, learning_rate=0.1)
     Traceback (most recent call last):
     ...
-    ValueError: epochs must be >= 1, got 0
+    ValueError: train: epochs must be >= 1, got 0
     """
     if not isinstance(model, MLP):
-        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
-    x_train = _check_features("x_train", x_train, model.n_inputs)
-    x_test = _check_features("x_test", x_test, model.n_inputs)
-    y_train = _check_labels("y_train", y_train, len(x_train), model.n_classes)
-    y_test = _check_labels("y_test", y_test, len(x_test), model.n_classes)
+        raise TypeError(f"train: model must be an MLP, got {type(model).__name__}")
+    x_train = _check_features("train", "x_train", x_train, model.n_inputs)
+    x_test = _check_features("train", "x_test", x_test, model.n_inputs)
+    y_train = _check_labels("train", "y_train", y_train, len(x_train), model.n_classes)
+    y_test = _check_labels("train", "y_test", y_test, len(x_test), model.n_classes)
     if len(x_train) == 0 or len(x_test) == 0:
-        raise ValueError("x_train and x_test must hold at least one sample")
-    epochs = _check_int("epochs", epochs, 1)
-    batch_size = _check_int("batch_size", batch_size, 1)
-    momentum = _check_float("momentum", momentum, low=0.0, high=1.0, closed=True)
-    seed = _check_int("seed", seed, 0)
+        raise ValueError("train: x_train and x_test must hold at least one sample")
+    epochs = integer("train", "epochs", epochs, 1)
+    batch_size = integer("train", "batch_size", batch_size, 1)
+    momentum = real("train", "momentum", momentum, low=0.0, high=1.0, closed=True)
+    seed = integer("train", "seed", seed, 0)
     if isinstance(learning_rate, Sequence | np.ndarray):
-        rates = [_check_float("learning_rate", r, low=0.0) for r in learning_rate]
+        rates = [real("train", "learning_rate", r, low=0.0) for r in learning_rate]
         if len(rates) != epochs:
             raise ValueError(
-                f"learning_rate must give one rate per epoch ({epochs}), "
+                f"train: learning_rate must give one rate per epoch ({epochs}), "
                 f"got {len(rates)}"
             )
     else:
-        rates = [_check_float("learning_rate", learning_rate, low=0.0)] * epochs
+        rates = [real("train", "learning_rate", learning_rate, low=0.0)] * epochs
 
     x_train = x_train.astype(model.dtype, copy=False)
     x_test = x_test.astype(model.dtype, copy=False)
@@ -813,10 +777,10 @@ def gradient_check(
     True
     """
     if not isinstance(model, MLP):
-        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
-    x = _check_features("x", x, model.n_inputs)
-    y = _check_labels("y", y, len(x), model.n_classes)
-    eps = _check_float("eps", eps, low=0.0)
+        raise TypeError(f"gradient_check: model must be an MLP, got {type(model).__name__}")
+    x = _check_features("gradient_check", "x", x, model.n_inputs)
+    y = _check_labels("gradient_check", "y", y, len(x), model.n_classes)
+    eps = real("gradient_check", "eps", eps, low=0.0)
 
     model.loss_and_gradients(x, y)
     analytic = [g.copy() for g in model.grads]
@@ -848,6 +812,6 @@ def epochs_to_reach(loss: Sequence[float], threshold: float) -> int | None:
     >>> epochs_to_reach([2.3, 1.0], 0.5) is None
     True
     """
-    threshold = _check_float("threshold", threshold, low=0.0, closed=True)
+    threshold = real("epochs_to_reach", "threshold", threshold, low=0.0, closed=True)
     below = np.flatnonzero(np.asarray(loss, dtype=float) <= threshold)
     return int(below[0]) if below.size else None

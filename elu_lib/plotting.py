@@ -27,7 +27,10 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
+from elu_lib.registry import ACTIVATIONS
+
 __all__ = [
+    "PALETTE",
     "COLORS",
     "LABELS",
     "LINESTYLES",
@@ -37,25 +40,19 @@ __all__ = [
     "plot_activations",
 ]
 
-# Okabe & Ito (2008). Yellow is left out: it is unreadable on white.
-COLORS: dict[str, str] = {
-    "elu": "#0072B2",  # blue
-    "relu": "#D55E00",  # vermillion
-    "leaky_relu": "#E69F00",  # orange
-    "sigmoid": "#009E73",  # bluish green
-    "tanh": "#CC79A7",  # reddish purple
-    "celu": "#56B4E9",  # sky blue
-    "selu": "#000000",  # black
+#: Okabe & Ito (2008), by name. Yellow is left out: it is unreadable on white.
+PALETTE: dict[str, str] = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "orange": "#E69F00",
+    "bluish green": "#009E73",
+    "reddish purple": "#CC79A7",
+    "sky blue": "#56B4E9",
+    "black": "#000000",
 }
-LABELS: dict[str, str] = {
-    "elu": "ELU",
-    "relu": "ReLU",
-    "leaky_relu": "Leaky ReLU",
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "celu": "CELU",
-    "selu": "SELU",
-}
+#: Each activation's colour and label, as the registry assigns them.
+COLORS: dict[str, str] = {n: PALETTE[a.color] for n, a in ACTIVATIONS.items()}
+LABELS: dict[str, str] = {n: a.label for n, a in ACTIVATIONS.items()}
 # For several variants of one activation in one figure, in this order.
 LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
 
@@ -200,16 +197,11 @@ def plot_activations(
     -------
     matplotlib Axes
     """
-    import inspect
-
-    from elu_lib import activations
-
     z = np.linspace(-5, 5, 1001) if z is None else np.asarray(z)
     curves = {}
     for name in names:
-        fn = getattr(activations, f"{name}_grad" if grad else name)
-        accepted = inspect.signature(fn).parameters
-        kwargs = {k: v for k, v in params.items() if k in accepted}
-        curves[name] = fn(z, **kwargs)
+        spec = ACTIVATIONS[name]
+        fn = spec.grad if grad else spec.f
+        curves[name] = fn(z, **{k: v for k, v in params.items() if k in spec.params})
     ylabel = r"$f'(z)$" if grad else r"$f(z)$"
     return plot_curves(z, curves, ax=ax, ylabel=ylabel)

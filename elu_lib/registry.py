@@ -8,7 +8,7 @@ an activation means one row here, one function (and its derivative) in
 :mod:`elu_lib.activations` and one expression in :mod:`elu_lib.symbolic`.
 
 Importing this module imports neither SymPy nor the numerical code: a
-:class:`Activation` looks its function and expression up when asked.
+:class:`Spec` looks its function and expression up when asked.
 
 Examples
 --------
@@ -31,11 +31,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["Activation", "ACTIVATIONS", "NAMES", "FUNCTION_NAMES", "get"]
+__all__ = ["Spec", "ACTIVATIONS", "NAMES", "FUNCTION_NAMES", "get"]
 
 
 @dataclass(frozen=True)
-class Activation:
+class Spec:
     """One activation: what every part of the project needs to know about it.
 
     Attributes
@@ -86,17 +86,17 @@ class Activation:
 # al. (2015) for the rectifier family, Glorot & Bengio (2010) for the
 # saturating ones, LeCun's fan-in rule for SELU (Klambauer et al., 2017).
 _ROWS = (
-    Activation("elu", "ELU", "blue", {"alpha": 1.0}),
-    Activation("celu", "CELU", "sky blue", {"alpha": 1.0}),
-    Activation("selu", "SELU", "black", init="lecun"),
-    Activation("relu", "ReLU", "vermillion"),
-    Activation("leaky_relu", "Leaky ReLU", "orange", {"negative_slope": 0.01}),
-    Activation("sigmoid", "Sigmoid", "bluish green", init="glorot"),
-    Activation("tanh", "Tanh", "reddish purple", init="glorot"),
+    Spec("elu", "ELU", "blue", {"alpha": 1.0}),
+    Spec("celu", "CELU", "sky blue", {"alpha": 1.0}),
+    Spec("selu", "SELU", "black", init="lecun"),
+    Spec("relu", "ReLU", "vermillion"),
+    Spec("leaky_relu", "Leaky ReLU", "orange", {"negative_slope": 0.01}),
+    Spec("sigmoid", "Sigmoid", "bluish green", init="glorot"),
+    Spec("tanh", "Tanh", "reddish purple", init="glorot"),
 )
 
-#: name -> :class:`Activation`, in the book's order.
-ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(
+#: name -> :class:`Spec`, in the book's order.
+ACTIVATIONS: Mapping[str, Spec] = MappingProxyType(
     {row.name: row for row in _ROWS}
 )
 #: The activation names, in the book's order.
@@ -107,7 +107,7 @@ FUNCTION_NAMES: tuple[str, ...] = tuple(
 )
 
 
-def get(name: str) -> Activation:
+def get(name: str) -> Spec:
     """The registry entry for ``name``.
 
     Raises

@@ -36,26 +36,15 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.rewriting import optimize, optims_c99
 
+from elu_lib.registry import FUNCTION_NAMES, NAMES
+
 __all__ = [
     "z",
     "alpha",
     "negative_slope",
     "SELU_ALPHA",
     "SELU_SCALE",
-    "elu",
-    "elu_grad",
-    "celu",
-    "celu_grad",
-    "selu",
-    "selu_grad",
-    "relu",
-    "relu_grad",
-    "leaky_relu",
-    "leaky_relu_grad",
-    "sigmoid",
-    "sigmoid_grad",
-    "tanh",
-    "tanh_grad",
+    *FUNCTION_NAMES,
     "EXPRESSIONS",
     "DERIVATIVES",
     "branch",
@@ -81,26 +70,12 @@ leaky_relu = sp.Piecewise((z, z > 0), (negative_slope * z, True))
 sigmoid = 1 / (1 + sp.exp(-z))
 tanh = sp.tanh(z)
 
-EXPRESSIONS: dict[str, sp.Expr] = {
-    "elu": elu,
-    "celu": celu,
-    "selu": selu,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-}
+EXPRESSIONS: dict[str, sp.Expr] = {name: globals()[name] for name in NAMES}
 DERIVATIVES: dict[str, sp.Expr] = {
     name: sp.diff(expr, z) for name, expr in EXPRESSIONS.items()
 }
-
-elu_grad = DERIVATIVES["elu"]
-celu_grad = DERIVATIVES["celu"]
-selu_grad = DERIVATIVES["selu"]
-relu_grad = DERIVATIVES["relu"]
-leaky_relu_grad = DERIVATIVES["leaky_relu"]
-sigmoid_grad = DERIVATIVES["sigmoid"]
-tanh_grad = DERIVATIVES["tanh"]
+# elu_grad, celu_grad, ...: module attributes, like the expressions above.
+globals().update({name + "_grad": d for name, d in DERIVATIVES.items()})
 
 _PARAMETERS = {"alpha": alpha, "negative_slope": negative_slope}
 _t = sp.Symbol("t", positive=True)
