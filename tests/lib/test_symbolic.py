@@ -26,7 +26,7 @@ def test_elu_is_a_piecewise_whose_second_branch_covers_zero():
 
 
 def test_selu_constants_are_the_papers_to_30_digits():
-    mpmath.mp.dps = 40
+    # SymPy Floats carry their own precision: no mpmath setting is involved.
     assert abs(S.SELU_ALPHA - sp.Float("1.67326324235437728481704299167")) < 1e-29
     assert abs(S.SELU_SCALE - sp.Float("1.05070098735548049341933498529")) < 1e-29
 
@@ -53,8 +53,8 @@ def test_lambdify_matches_mpmath_and_keeps_precision_near_zero():
     z = np.array([-800.0, -30.0, -1.0, -1e-12, -0.0, 0.0, 1e-12, 2.5, 800.0])
     f = S.lambdify(S.elu, alpha=1.5)
     g = S.lambdify(S.elu, alpha=1.5, modules="mpmath")
-    mpmath.mp.dps = 30
-    expected = np.array([float(g(mpmath.mpf(x))) for x in z])
+    with mpmath.workdps(30):
+        expected = np.array([float(g(mpmath.mpf(x))) for x in z])
     np.testing.assert_allclose(f(z), expected, rtol=1e-15, atol=0)
 
 
@@ -75,6 +75,6 @@ def test_lambdify_rejects_unknown_or_missing_parameters():
 
 
 def test_mpmath_lambdify_keeps_precision_far_below_its_working_precision():
-    mpmath.mp.dps = 50
     f = S.lambdify(S.elu, alpha=1, modules="mpmath")
-    assert f(mpmath.mpf("-1e-80")) == mpmath.mpf("-1e-80")
+    with mpmath.workdps(50):
+        assert f(mpmath.mpf("-1e-80")) == mpmath.mpf("-1e-80")
