@@ -11,9 +11,17 @@ import pytest
 
 from elu_lib import activations as A
 from elu_lib import nn
+from elu_lib.registry import ACTIVATIONS, NAMES
 
 GRAD_TOL = 1e-7  # central differences, eps = 1e-6, float64
-ALL = sorted(nn.ACTIVATIONS)
+# Values other than the defaults, for every activation that takes the parameter.
+OTHER_VALUES = {"alpha": [0.3, 2.5], "negative_slope": [0.2, -0.5]}
+NON_DEFAULT = [
+    (name, {param: value})
+    for name, spec in ACTIVATIONS.items()
+    for param in spec.params
+    for value in OTHER_VALUES[param]
+]
 
 
 def tiny_batch(n=7, n_in=4, n_classes=3, seed=1):
@@ -36,21 +44,14 @@ def blobs(n_per_class=30, seed=0):
 # Backprop against finite differences
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", NAMES)
 def test_backprop_matches_central_differences(name):
     x, y = tiny_batch()
     model = nn.MLP(4, [5, 5, 5], 3, activation=name, seed=3)
     assert nn.gradient_check(model, x, y) < GRAD_TOL
 
 
-@pytest.mark.parametrize(
-    ("name", "params"),
-    [
-        ("elu", {"alpha": 0.3}),
-        ("celu", {"alpha": 2.5}),
-        ("leaky_relu", {"negative_slope": 0.2}),
-    ],
-)
+@pytest.mark.parametrize(("name", "params"), NON_DEFAULT, ids=str)
 def test_backprop_with_non_default_parameters(name, params):
     x, y = tiny_batch(seed=5)
     model = nn.MLP(4, [6, 6], 3, activation=name, seed=2, **params)
@@ -113,7 +114,7 @@ def test_celu_shortcut_equals_celu_grad(alpha):
 @pytest.mark.parametrize("name", ["tanh", "sigmoid"])
 def test_saturating_shortcuts_equal_the_library_grads(name, dtype):
     z = np.linspace(-40, 40, 4001).astype(dtype)
-    f, f_grad = nn.ACTIVATIONS[name]
+    f, f_grad = ACTIVATIONS[name].f, ACTIVATIONS[name].grad
     shortcut = nn.make_activation(name).grad(z, f(z))
     assert shortcut.dtype == dtype
     eps = np.finfo(dtype).eps
@@ -121,10 +122,17 @@ def test_saturating_shortcuts_equal_the_library_grads(name, dtype):
     np.testing.assert_allclose(shortcut, f_grad(z), rtol=8 * eps, atol=2 * eps)
 
 
-def test_registry_uses_the_library_functions():
-    assert nn.ACTIVATIONS["elu"] == (A.elu, A.elu_grad)
-    assert nn.ACTIVATIONS["relu"] == (A.relu, A.relu_grad)
-    assert set(nn.ACTIVATIONS) == set(nn.INITS)
+@pytest.mark.parametrize("name", NAMES)
+def test_each_activation_is_the_library_function_with_the_registrys_init(name):
+    spec = ACTIVATIONS[name]
+    act = nn.make_activation(name)
+    assert act.init == spec.init
+    z = np.linspace(-3, 3, 61)
+    np.testing.assert_array_equal(act.f(z), spec.f(z))
+    np.testing.assert_array_equal(act.f_grad(z), spec.grad(z))
+
+
+def test_parameters_reach_the_library_function():
     z = np.linspace(-3, 3, 61)
     act = nn.make_activation("leaky_relu", negative_slope=0.2)
     np.testing.assert_array_equal(act.f(z), A.leaky_relu(z, negative_slope=0.2))
@@ -218,7 +226,7 @@ def test_same_seed_gives_identical_training_different_seed_does_not():
     assert not np.array_equal(a.train_loss, c.train_loss)
 
 
-@pytest.mark.parametrize("name", ["elu", "relu", "leaky_relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("name", NAMES)
 def test_loss_decreases_on_an_easy_problem(name):
     x, y = blobs()
     model = nn.MLP(2, [16, 16], 3, activation=name, seed=0)
@@ -266,157 +274,75 @@ def test_epochs_to_reach():
 # Bad arguments: clear errors that name the argument
 
 
-def _model():
-    return nn.MLP(2, [3], 3, activation="elu", seed=0)
-
-
 X, Y = blobs(n_per_class=4)
+# Valid arguments; each bad call below overrides one (or two) of them.
+MLP_ARGS = {"n_inputs": 2, "hidden": [3], "n_classes": 3, "activation": "elu"}
+DENSE_ARGS = {"n_in": 2, "n_out": 3, "init": "he", "rng": np.random.default_rng(0)}
+TRAIN_ARGS = {
+    "x_train": X,
+    "y_train": Y,
+    "x_test": X,
+    "y_test": Y,
+    "epochs": 1,
+    "batch_size": 2,
+    "learning_rate": 0.1,
+}
+
+
+def _model():
+    return nn.MLP(**MLP_ARGS)
+
+
+def mlp(**override):
+    return lambda: nn.MLP(**{**MLP_ARGS, **override})
+
+
+def dense(**override):
+    return lambda: nn.Dense(**{**DENSE_ARGS, **override})
+
+
+def train(**override):
+    """nn.train of a fresh small model, with ``override`` on valid arguments."""
+    return lambda: nn.train(**{"model": _model(), **TRAIN_ARGS, **override})
+
+
+def test_the_calls_overridden_below_are_valid():
+    assert mlp()().forward(X).shape == (len(X), 3)
+    assert dense()().W.shape == (2, 3)
+    assert train()().train_loss.shape == (2,)
+
+
 BAD_CALLS = [
     (lambda: nn.make_activation("swish"), ValueError, "activation must be one of"),
     (lambda: nn.make_activation(3), TypeError, "activation must be a string"),
     (lambda: nn.make_activation("relu", alpha=1.0), TypeError, "relu takes"),
     (lambda: nn.make_activation("elu", beta=1.0), TypeError, "elu takes"),
     (lambda: nn.make_activation("elu", alpha=-1.0), ValueError, "alpha"),
-    (lambda: nn.MLP(0, [3], 3), ValueError, "n_inputs"),
-    (lambda: nn.MLP(2.0, [3], 3), TypeError, "n_inputs"),
-    (lambda: nn.MLP(2, [3, 0], 3), ValueError, r"hidden\[1\]"),
-    (lambda: nn.MLP(2, 3, 3), TypeError, "hidden"),
-    (lambda: nn.MLP(2, [3], 1), ValueError, "n_classes"),
-    (lambda: nn.MLP(2, [3], 3, seed=-1), ValueError, "seed"),
-    (lambda: nn.MLP(2, [3], 3, dtype=np.int64), TypeError, "dtype"),
-    (
-        lambda: nn.Dense(2, 3, init="xavier", rng=np.random.default_rng()),
-        ValueError,
-        "init",
-    ),
-    (lambda: nn.Dense(2, 3, init="he", rng=0), TypeError, "rng"),
-    (
-        lambda: nn.train(
-            "model", X, Y, X, Y, epochs=1, batch_size=2, learning_rate=0.1
-        ),
-        TypeError,
-        "model",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X[:, :1], Y, X, Y, epochs=1, batch_size=2, learning_rate=0.1
-        ),
-        ValueError,
-        "x_train must have 2 features",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X[0], Y, X, Y, epochs=1, batch_size=2, learning_rate=0.1
-        ),
-        ValueError,
-        "x_train must be 2-D",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X.astype(str), Y, X, Y, epochs=1, batch_size=2, learning_rate=0.1
-        ),
-        TypeError,
-        "x_train must hold real",
-    ),
-    (
-        lambda: nn.train(
-            _model(),
-            X,
-            Y,
-            np.full_like(X, np.nan),
-            Y,
-            epochs=1,
-            batch_size=2,
-            learning_rate=0.1,
-        ),
-        ValueError,
-        "x_test holds NaN",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y[:-1], X, Y, epochs=1, batch_size=2, learning_rate=0.1
-        ),
-        ValueError,
-        "y_train must have shape",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y + 3, X, Y, epochs=1, batch_size=2, learning_rate=0.1
-        ),
-        ValueError,
-        r"y_train must lie in \[0, 3\)",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y * 1.0, X, Y, epochs=1, batch_size=2, learning_rate=0.1
-        ),
-        TypeError,
-        "y_train must hold integer",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y, X, Y, epochs=0, batch_size=2, learning_rate=0.1
-        ),
-        ValueError,
-        "epochs must be >= 1",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y, X, Y, epochs=True, batch_size=2, learning_rate=0.1
-        ),
-        TypeError,
-        "epochs must be an integer",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y, X, Y, epochs=1, batch_size=0, learning_rate=0.1
-        ),
-        ValueError,
-        "batch_size",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y, X, Y, epochs=1, batch_size=2, learning_rate=0.0
-        ),
-        ValueError,
-        "learning_rate",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y, X, Y, epochs=1, batch_size=2, learning_rate="fast"
-        ),
-        TypeError,
-        "learning_rate",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y, X, Y, epochs=2, batch_size=2, learning_rate=[0.1]
-        ),
-        ValueError,
-        "one rate per epoch",
-    ),
-    (
-        lambda: nn.train(
-            _model(),
-            X,
-            Y,
-            X,
-            Y,
-            epochs=1,
-            batch_size=2,
-            learning_rate=0.1,
-            momentum=1.0,
-        ),
-        ValueError,
-        "momentum",
-    ),
-    (
-        lambda: nn.train(
-            _model(), X, Y, X, Y, epochs=1, batch_size=2, learning_rate=0.1, seed=1.5
-        ),
-        TypeError,
-        "seed",
-    ),
+    (mlp(n_inputs=0), ValueError, "n_inputs"),
+    (mlp(n_inputs=2.0), TypeError, "n_inputs"),
+    (mlp(hidden=[3, 0]), ValueError, r"hidden\[1\]"),
+    (mlp(hidden=3), TypeError, "hidden"),
+    (mlp(n_classes=1), ValueError, "n_classes"),
+    (mlp(seed=-1), ValueError, "seed"),
+    (mlp(dtype=np.int64), TypeError, "dtype"),
+    (dense(init="xavier"), ValueError, "init"),
+    (dense(rng=0), TypeError, "rng"),
+    (train(model="model"), TypeError, "model"),
+    (train(x_train=X[:, :1]), ValueError, "x_train must have 2 features"),
+    (train(x_train=X[0]), ValueError, "x_train must be 2-D"),
+    (train(x_train=X.astype(str)), TypeError, "x_train must hold real"),
+    (train(x_test=np.full_like(X, np.nan)), ValueError, "x_test holds NaN"),
+    (train(y_train=Y[:-1]), ValueError, "y_train must have shape"),
+    (train(y_train=Y + 3), ValueError, r"y_train must lie in \[0, 3\)"),
+    (train(y_train=Y * 1.0), TypeError, "y_train must hold integer"),
+    (train(epochs=0), ValueError, "epochs must be >= 1"),
+    (train(epochs=True), TypeError, "epochs must be an integer"),
+    (train(batch_size=0), ValueError, "batch_size"),
+    (train(learning_rate=0.0), ValueError, "learning_rate"),
+    (train(learning_rate="fast"), TypeError, "learning_rate"),
+    (train(epochs=2, learning_rate=[0.1]), ValueError, "one rate per epoch"),
+    (train(momentum=1.0), ValueError, "momentum"),
+    (train(seed=1.5), TypeError, "seed"),
     (lambda: nn.gradient_check(_model(), X, Y, eps=0.0), ValueError, "eps"),
     (lambda: nn.epochs_to_reach([1.0], float("nan")), ValueError, "threshold"),
     (lambda: nn.ActivationLayer("elu"), TypeError, "activation must be an Activation"),
