@@ -331,7 +331,8 @@ def exp_dd(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (and for NaN) it is NumPy's exp: there 1 + e^u == 1 anyway.
     """
     E_hi, E_lo, _, _ = exp_table()
-    uk = np.fmax(u, _X_MIN)  # NaN -> -40, so that the index is valid
+    # NaN -> -40, so that the index is valid (fmax keeps a signalling NaN).
+    uk = np.where(u >= _X_MIN, u, _X_MIN)
     k = np.rint(uk * -_N)
     idx = k.astype(np.intp)
     q = np.expm1(uk + k / _N)
