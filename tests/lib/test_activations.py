@@ -21,33 +21,33 @@ from hypothesis.extra import numpy as hnp
 import elu_lib
 from elu_lib import activations as A
 from elu_lib import symbolic as S
+from elu_lib.registry import ACTIVATIONS, FUNCTION_NAMES, NAMES
 
-NAMES = [
-    "elu",
-    "elu_grad",
-    "celu",
-    "celu_grad",
-    "selu",
-    "selu_grad",
-    "relu",
-    "relu_grad",
-    "leaky_relu",
-    "leaky_relu_grad",
-    "sigmoid",
-    "sigmoid_grad",
-    "tanh",
-    "tanh_grad",
-]
-ALPHA_NAMES = ["elu", "elu_grad", "celu", "celu_grad"]
-SLOPE_NAMES = ["leaky_relu", "leaky_relu_grad"]
+# Every public function, with its parameter (if any) at a few values; the
+# names and parameters come from the registry, the values per parameter here.
+VALUES = {"alpha": [0.5, 2.0, 1e-300, 1e300], "negative_slope": [0.0, -0.5, 3.0]}
+
+
+def parameter(fname: str) -> str | None:
+    """The one parameter of function ``fname``, or None."""
+    params = list(ACTIVATIONS[fname.removesuffix("_grad")].params)
+    assert len(params) <= 1, f"{fname}: the tests pass one parameter positionally"
+    return params[0] if params else None
+
+
+def with_values(fname: str, values: dict[str, list]) -> list:
+    """None (the default), then the ``values`` of ``fname``'s parameter, if any."""
+    param = parameter(fname)
+    return [None, *values[param]] if param else [None]
+
+
+ALPHA_NAMES = [f for f in FUNCTION_NAMES if parameter(f) == "alpha"]
+SLOPE_NAMES = [f for f in FUNCTION_NAMES if parameter(f) == "negative_slope"]
 LAM_ALPHA = float(S.SELU_SCALE * S.SELU_ALPHA)  # lambda * alpha, rounded once
 DMAX = sys.float_info.max
 
-# Every function with its parameter at a few values (None: no parameter).
-PARAMS = {name: [None] for name in NAMES}
-PARAMS.update({name: [None, 0.5, 2.0, 1e-300, 1e300] for name in ALPHA_NAMES})
-PARAMS.update({name: [None, 0.0, -0.5, 3.0] for name in SLOPE_NAMES})
-CASES = [(name, p) for name in NAMES for p in PARAMS[name]]
+PARAMS = {f: with_values(f, VALUES) for f in FUNCTION_NAMES}
+CASES = [(name, p) for name in FUNCTION_NAMES for p in PARAMS[name]]
 CASE_IDS = [f"{name}-{p}" for name, p in CASES]
 
 
@@ -64,8 +64,9 @@ SPECIALS = np.concatenate([SPECIALS, -SPECIALS[::-1], [np.nan]])
 # The public API
 
 
-def test_package_reexports_every_activation():
-    for name in [*NAMES, "SELU_ALPHA", "SELU_SCALE"]:
+def test_package_reexports_the_selu_constants():
+    # The functions: tests/lib/test_registry.py.
+    for name in ["SELU_ALPHA", "SELU_SCALE"]:
         assert getattr(elu_lib, name) is getattr(A, name)
         assert name in elu_lib.__all__
 
@@ -91,14 +92,14 @@ def test_parameters_by_keyword_and_position():
 # dtypes, scalars, shapes
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_float_dtype_is_kept(name, dtype):
     y = call(name, np.linspace(-3, 3, 7).astype(dtype))
     assert type(y) is np.ndarray and y.dtype == dtype
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
 @pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int64])
 def test_bool_and_int_compute_in_float64(name, dtype):
     z = np.array([0, 1, 1], dtype=dtype)
@@ -107,7 +108,7 @@ def test_bool_and_int_compute_in_float64(name, dtype):
     np.testing.assert_array_equal(y, call(name, z.astype(np.float64)))
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
 def test_scalars_give_numpy_scalars(name):
     for value in (-1.5, 2, True):  # Python float, int, bool
         assert type(call(name, value)) is np.float64
@@ -116,7 +117,7 @@ def test_scalars_give_numpy_scalars(name):
     assert call(name, -1.5) == call(name, np.array([-1.5]))[0]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
 def test_lists_tuples_and_empty_arrays(name):
     expected = call(name, np.array([[-1.0, 0.5], [2.0, -3.0]]))
     np.testing.assert_array_equal(call(name, [[-1.0, 0.5], [2.0, -3.0]]), expected)
@@ -190,7 +191,7 @@ EDGE = {
 }
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_infinities_and_signed_zeros(name, dtype):
     param, *expected = EDGE[name]
@@ -240,7 +241,7 @@ def test_results_beyond_the_dtype_range_are_infinite_silently():
 # Bad input
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
 @pytest.mark.parametrize(
     ("bad", "dtype"),
     [
@@ -315,17 +316,18 @@ def test_negative_slope_is_any_finite_real(name):
 # Quiet: no warning, no floating-point exception, for any input
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_no_floating_point_exception_for_any_input(name, dtype):
     # pytest turns warnings into errors; "raise" catches what NumPy would
     # only count. Extreme parameters included.
     with np.errstate(over="ignore", under="ignore"):
         z = SPECIALS.astype(dtype)
-    params = {
-        **{n: [None, 5e-324, 1e-300, 0.7, 1e300, DMAX] for n in ALPHA_NAMES},
-        **{n: [None, 0.0, -DMAX, DMAX, -1.0] for n in SLOPE_NAMES},
-    }.get(name, [None])
+    extreme = {
+        "alpha": [5e-324, 1e-300, 0.7, 1e300, DMAX],
+        "negative_slope": [0.0, -DMAX, DMAX, -1.0],
+    }
+    params = with_values(name, extreme)
     with np.errstate(all="raise"):
         for p in params:
             call(name, z, p)
@@ -366,26 +368,19 @@ SORTED = hnp.arrays(
 @settings(max_examples=30, deadline=None)
 @given(z=SORTED, alpha=st.floats(1e-3, 1e3), slope=st.floats(0, 10))
 def test_monotone_nondecreasing(z, alpha, slope):
-    for y in [
-        A.elu(z, alpha),
-        A.celu(z, alpha),
-        A.selu(z),
-        A.relu(z),
-        A.leaky_relu(z, slope),
-        A.sigmoid(z),
-        A.tanh(z),
-    ]:
-        assert np.all(np.diff(y) >= 0)
+    values = {"alpha": alpha, "negative_slope": slope}
+    for name, spec in ACTIVATIONS.items():
+        y = spec.f(z, **{p: values[p] for p in spec.params})
+        assert np.all(np.diff(y) >= 0), name
 
 
 def test_monotone_on_a_dense_grid():
     z = np.concatenate([-np.logspace(2.9, -300, 5000), np.linspace(-3, 3, 5001)])
     z = np.sort(z)
-    for a in (0.3, 1.0, 1.7):
-        for f in (A.elu, A.celu):
-            assert np.all(np.diff(f(z, a)) >= 0)
-    for f in (A.selu, A.sigmoid, A.tanh):
-        assert np.all(np.diff(f(z)) >= 0)
+    values = {"alpha": [0.3, 1.0, 1.7], "negative_slope": [0.0, 0.01, 0.2]}
+    for name in NAMES:
+        for p in with_values(name, values):
+            assert np.all(np.diff(call(name, z, p)) >= 0), (name, p)
 
 
 @settings(max_examples=30, deadline=None)
@@ -447,17 +442,9 @@ def test_sigmoid_and_tanh_identities(z):
 # --------------------------------------------------------------------------
 # Derivatives against central finite differences, away from the kink
 
-PAIRS = [
-    ("elu", 1.0),
-    ("elu", 1.7),
-    ("celu", 0.6),
-    ("celu", 1.0),
-    ("selu", None),
-    ("relu", None),
-    ("leaky_relu", 0.2),
-    ("sigmoid", None),
-    ("tanh", None),
-]
+# Each activation at its defaults, and a few other parameter values.
+PAIRS = [(name, None) for name in NAMES]
+PAIRS += [("elu", 1.7), ("celu", 0.6), ("leaky_relu", 0.2)]
 
 
 @pytest.mark.parametrize(("name", "param"), PAIRS)
