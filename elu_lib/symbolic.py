@@ -50,6 +50,7 @@ __all__ = [
     "branch",
     "one_sided_limit",
     "lambdify",
+    "gaussian_expectation",
 ]
 
 z = sp.Symbol("z", real=True)
@@ -186,3 +187,85 @@ def lambdify(
             return raw(np.asarray(x, dtype=np.float64)) + np.zeros(np.shape(x))
 
     return numeric
+
+
+def gaussian_expectation(expr: sp.Expr, mu=0, sigma=1) -> sp.Expr:
+    r"""The exact mean of ``expr`` at a normal ``z``: :math:`\mathbb{E}[f(Z)]`.
+
+    .. math::
+
+        \mathbb{E}[f(Z)] = \int_{-\infty}^{\infty} f(z)\,
+        \frac{e^{-(z - \mu)^2 / (2\sigma^2)}}{\sigma\sqrt{2\pi}}\,dz,
+        \qquad Z \sim \mathcal N(\mu, \sigma^2).
+
+    A ``Piecewise`` (every one here switches branch at ``z = 0``) is
+    integrated branch by branch, the result rewritten with ``erfc`` and
+    simplified. Other expressions are integrated whole, except that when
+    ``mu`` is 0 and ``f(z) - f(0)`` is odd, the mean is ``f(0)`` (the
+    density is even): that is how Sigmoid and Tanh, which SymPy cannot
+    integrate against a Gaussian, get their exact means. The numerical
+    counterpart is :func:`elu_lib.numerics.gaussian_expectation`.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression in ``z``; parameters such as ``alpha`` may stay
+        symbols.
+    mu : real, default 0
+        The mean of ``z``: a number or a real symbol.
+    sigma : positive, default 1
+        Its standard deviation: a number or a positive symbol.
+
+    Returns
+    -------
+    sympy.Expr
+        The expectation, in closed form.
+
+    Raises
+    ------
+    TypeError
+        If ``expr`` is not a SymPy expression.
+    ValueError
+        If ``mu`` is not known to be real or ``sigma`` to be positive, a
+        ``Piecewise`` does not switch branch at 0, or SymPy cannot do the
+        integral (it may take a few seconds to give up).
+
+    Examples
+    --------
+    >>> gaussian_expectation(relu)
+    sqrt(2)/(2*sqrt(pi))
+    >>> gaussian_expectation(elu)
+    -alpha/2 + alpha*exp(1/2)*erfc(sqrt(2)/2)/2 + sqrt(2)/(2*sqrt(pi))
+    >>> gaussian_expectation(sigmoid)
+    1/2
+    >>> gaussian_expectation(z**2, mu=sp.Symbol("mu", real=True))
+    mu**2 + 1
+    """
+    if not isinstance(expr, sp.Basic):
+        raise TypeError(
+            "gaussian_expectation: expr must be a SymPy expression, "
+            f"got {type(expr).__name__}"
+        )
+    mu, sigma = sp.sympify(mu), sp.sympify(sigma)
+    if mu.is_real is not True:
+        raise ValueError(f"gaussian_expectation: mu must be real, got {mu}")
+    if sigma.is_positive is not True:
+        raise ValueError(f"gaussian_expectation: sigma must be positive, got {sigma}")
+    density = sp.exp(-((z - mu) ** 2) / (2 * sigma**2)) / (sigma * sp.sqrt(2 * sp.pi))
+    if expr.has(sp.Piecewise):
+        pieces = [(branch(expr, "+"), 0, sp.oo), (branch(expr, "-"), -sp.oo, 0)]
+        if any(piece.has(sp.Piecewise) for piece, _, _ in pieces):
+            raise ValueError(
+                f"gaussian_expectation: expr must switch branch at z = 0, got {expr}"
+            )
+    else:
+        at_0 = expr.subs(z, 0)
+        if mu == 0 and sp.simplify(expr.subs(z, -z) + expr - 2 * at_0) == 0:
+            return at_0
+        pieces = [(expr, -sp.oo, sp.oo)]
+    total = sum(sp.integrate(piece * density, (z, a, b)) for piece, a, b in pieces)
+    if total.has(sp.Integral):
+        raise ValueError(f"gaussian_expectation: SymPy cannot integrate {expr}")
+    total = sp.simplify(sp.powsimp(total.rewrite(sp.erfc), combine="exp"))
+    # exp(mu + 1/2), not exp(mu)*exp(1/2): one exponential per term.
+    return total.replace(sp.exp, lambda arg: sp.exp(sp.expand(arg)))
