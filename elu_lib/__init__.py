@@ -5,7 +5,8 @@ Every activation and its derivative, e.g. ``elu_lib.elu`` and
 them lives in :mod:`elu_lib.registry`.
 """
 
-from elu_lib.activations import *  # noqa: F403  (SELU constants, every function)
+from elu_lib.activations import *  # noqa: F403  (every function)
+from elu_lib.activations import SELU_ALPHA, SELU_SCALE
 from elu_lib.registry import FUNCTION_NAMES
 
 __all__ = ["SELU_ALPHA", "SELU_SCALE", *FUNCTION_NAMES]

@@ -230,10 +230,32 @@ def elu_family(
     ``coef == divisor`` (CELU) are needed, and supported.
     """
     c_hi, c_lo = dd(*coef) if isinstance(coef, tuple) else (coef, 0.0)
+
+    def min_abs(x, out):
+        """out = min(out, |x|), in x's dtype."""
+        np.minimum(
+            out, np.abs(x, out=scratch(2, x.size).view(x.dtype)[: x.size]), out=out
+        )
+
+    def unit(x, out):
+        # elu(z) = min(expm1(z), |z|) for alpha = 1, since expm1(z) > z for
+        # z != 0 and has z's sign; expm1(z > 709) = inf (overflow ignored) is
+        # discarded. expm1 goes first: a compute-bound pass hides the latency
+        # of streaming z in, a min/max pass would not (25% faster overall).
+        # In float16/32 the min runs after rounding (as `finish`): |z| is a
+        # number of that dtype, so min commutes with the rounding.
+        np.expm1(x, out=out)
+        min_abs(x, out)
+
+    def unit_grad(x, out):
+        # elu'(z) = min(exp(z), 1) for alpha = 1; exp first, as in unit.
+        np.exp(x, out=out)
+        np.minimum(out, _ONES[: x.size], out=out)
+
     if c_hi == scale == divisor == 1.0 and c_lo == 0.0:
         if grad:
-            return _unit_grad, None, None
-        return _unit, lambda x, out: np.expm1(x, out=out), _min_abs
+            return unit_grad, None, None
+        return unit, lambda x, out: np.expm1(x, out=out), min_abs
     if divisor != 1.0 and c_hi != divisor:
         raise ValueError("elu_family: need divisor == 1 or coef == divisor")
     # Below `floor`, e^(z/divisor) < e^-800 == 0; clamping there keeps
@@ -273,7 +295,10 @@ def elu_family(
             np.expm1(out, out=out)
             out *= c_hi
         else:
-            np.copyto(out, np.where(out > -divisor * _TINY, out, c_hi * np.expm1(out / divisor)))
+            np.copyto(
+                out,
+                np.where(out > -divisor * _TINY, out, c_hi * np.expm1(out / divisor)),
+            )
         positive(x, out)
 
     def derivative(x, out):
@@ -294,29 +319,9 @@ def elu_family(
         if scale != 1.0:
             out *= scale
 
-    return (derivative, derivative_narrow, None) if grad else (value, value_narrow, None)
-
-
-def _unit(x: np.ndarray, out: np.ndarray) -> None:
-    # elu(z) = min(expm1(z), |z|) for alpha = 1, since expm1(z) > z for z != 0
-    # and has z's sign; expm1(z > 709) = inf (overflow ignored) is discarded.
-    # expm1 goes first: a compute-bound pass hides the latency of streaming z
-    # in, a min/max pass would not (25% faster overall). In float16/32 the
-    # min runs after rounding (as `finish`): |z| is a number of that dtype,
-    # so min commutes with the rounding.
-    np.expm1(x, out=out)
-    _min_abs(x, out)
-
-
-def _min_abs(x: np.ndarray, out: np.ndarray) -> None:
-    """out = min(out, |x|), in x's dtype."""
-    np.minimum(out, np.abs(x, out=scratch(2, x.size).view(x.dtype)[: x.size]), out=out)
-
-
-def _unit_grad(x: np.ndarray, out: np.ndarray) -> None:
-    # elu'(z) = min(exp(z), 1) for alpha = 1; exp first, as in _unit.
-    np.exp(x, out=out)
-    np.minimum(out, _ONES[: x.size], out=out)
+    return (
+        (derivative, derivative_narrow, None) if grad else (value, value_narrow, None)
+    )
 
 
 # --------------------------------------------------------------------------
@@ -358,28 +363,34 @@ def sigmoid_pair(z: np.ndarray):
     return (b, b_lo), (d, err - b_lo)
 
 
-def sigmoid(x: np.ndarray, out: np.ndarray) -> None:
-    (b_hi, b_lo), (d_hi, d_lo) = sigmoid_pair(x)
-    np.copyto(out, np.where(x >= 0, d_hi + d_lo, b_hi + b_lo))
+@functools.cache
+def logistic_family(fname: str) -> tuple[Kernel, None, None]:
+    """(kernel, None, None) for "sigmoid", "sigmoid_grad", "tanh" or
+    "tanh_grad": sigma and its derivative in double-double, rounded once;
+    tanh is NumPy's (1.19 ULP measured), and tanh' = 4 sigma'(2z)."""
 
+    def sigmoid(x, out):
+        (b_hi, b_lo), (d_hi, d_lo) = sigmoid_pair(x)
+        np.copyto(out, np.where(x >= 0, d_hi + d_lo, b_hi + b_lo))
 
-def sigmoid_grad(x: np.ndarray, out: np.ndarray) -> None:
-    (b_hi, b_lo), (d_hi, d_lo) = sigmoid_pair(x)
-    p, perr = two_prod(b_hi, d_hi)  # sigma(-|z|) * sigma(|z|), exactly
-    np.add(p, perr + b_hi * d_lo + b_lo * d_hi, out=out)
+    def sigmoid_grad(x, out):
+        (b_hi, b_lo), (d_hi, d_lo) = sigmoid_pair(x)
+        p, perr = two_prod(b_hi, d_hi)  # sigma(-|z|) * sigma(|z|), exactly
+        np.add(p, perr + b_hi * d_lo + b_lo * d_hi, out=out)
 
+    def tanh(x, out):
+        np.tanh(x, out=out)
 
-def tanh_grad(x: np.ndarray, out: np.ndarray) -> None:
-    # tanh'(z) = 4 sigma'(2z); |z| is capped so that 2|z| cannot overflow.
-    u = np.minimum(np.abs(x), 1000.0) * 2.0
-    sigmoid_grad(u, out)
-    out *= 4.0
-    # Where sigma'(u) ~ e^-u is subnormal, times 4 would show its lost bits.
-    np.copyto(out, scaled_exp(-u, 0.0, 4.0), where=u > 700.0)
+    def tanh_grad(x, out):
+        # |z| is capped so that 2|z| cannot overflow.
+        u = np.minimum(np.abs(x), 1000.0) * 2.0
+        sigmoid_grad(u, out)
+        out *= 4.0
+        # Where sigma'(u) ~ e^-u is subnormal, times 4 would show its lost bits.
+        np.copyto(out, scaled_exp(-u, 0.0, 4.0), where=u > 700.0)
 
-
-def tanh(x: np.ndarray, out: np.ndarray) -> None:
-    np.tanh(x, out=out)  # NumPy's float64 tanh: 1.19 ULP measured
+    kernels = {f.__name__: f for f in (sigmoid, sigmoid_grad, tanh, tanh_grad)}
+    return kernels[fname], None, None
 
 
 # --------------------------------------------------------------------------

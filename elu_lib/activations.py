@@ -90,7 +90,9 @@ def _elementwise(kernels: Callable[..., tuple], **checks: Callable) -> Callable:
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             z, *values = bound.arguments.values()
-            params = {p: checks[p](name, p, v) for p, v in zip(checks, values)}
+            params = {
+                p: checks[p](name, p, v) for p, v in zip(checks, values, strict=True)
+            }
             return apply(name, z, *kernels(**params))
 
         function.formula = formula
@@ -308,7 +310,7 @@ def leaky_relu_grad(z: ArrayLike, negative_slope: float = 0.01) -> Result:
 # Sigmoid and tanh
 
 
-@_elementwise(lambda: (K.sigmoid, None, None))
+@_elementwise(lambda: K.logistic_family("sigmoid"))
 def sigmoid(z: ArrayLike) -> Result:
     r"""Logistic sigmoid, :math:`\sigma(z) = 1 / (1 + e^{-z})`.
 
@@ -322,7 +324,7 @@ def sigmoid(z: ArrayLike) -> Result:
     return 1 / (1 + np.exp(-z))
 
 
-@_elementwise(lambda: (K.sigmoid_grad, None, None))
+@_elementwise(lambda: K.logistic_family("sigmoid_grad"))
 def sigmoid_grad(z: ArrayLike) -> Result:
     r"""Derivative of :func:`sigmoid`.
 
@@ -341,7 +343,7 @@ def sigmoid_grad(z: ArrayLike) -> Result:
     return np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))) ** 2
 
 
-@_elementwise(lambda: (K.tanh, None, None))
+@_elementwise(lambda: K.logistic_family("tanh"))
 def tanh(z: ArrayLike) -> Result:
     r"""Hyperbolic tangent. NumPy's (1.19 ULP measured in float64).
 
@@ -351,7 +353,7 @@ def tanh(z: ArrayLike) -> Result:
     return np.tanh(z)
 
 
-@_elementwise(lambda: (K.tanh_grad, None, None))
+@_elementwise(lambda: K.logistic_family("tanh_grad"))
 def tanh_grad(z: ArrayLike) -> Result:
     r"""Derivative of :func:`tanh`, :math:`1 - \tanh^2(z)`.
 

@@ -104,14 +104,15 @@ def _check_features(
 ) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype.kind not in "fiu" or x.dtype.kind == "b":
-        raise TypeError(
-            f"{fname}: {name} must hold real numbers, got dtype {x.dtype}"
-        )
+        raise TypeError(f"{fname}: {name} must hold real numbers, got dtype {x.dtype}")
     if x.ndim != 2:
-        raise ValueError(f"{fname}: {name} must be 2-D (samples, features), got {x.ndim}-D")
+        raise ValueError(
+            f"{fname}: {name} must be 2-D (samples, features), got {x.ndim}-D"
+        )
     if n_features is not None and x.shape[1] != n_features:
         raise ValueError(
-            f"{fname}: {name} must have {n_features} features (columns), got {x.shape[1]}"
+            f"{fname}: {name} must have {n_features} features (columns), "
+            f"got {x.shape[1]}"
         )
     if not np.isfinite(x).all():
         raise ValueError(f"{fname}: {name} holds NaN or infinity")
@@ -123,9 +124,13 @@ def _check_labels(
 ) -> np.ndarray:
     y = np.asarray(y)
     if y.dtype.kind not in "iu":
-        raise TypeError(f"{fname}: {name} must hold integer class labels, got {y.dtype}")
+        raise TypeError(
+            f"{fname}: {name} must hold integer class labels, got {y.dtype}"
+        )
     if y.shape != (n_samples,):
-        raise ValueError(f"{fname}: {name} must have shape ({n_samples},), got {y.shape}")
+        raise ValueError(
+            f"{fname}: {name} must have shape ({n_samples},), got {y.shape}"
+        )
     if y.size and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(
             f"{fname}: {name} must lie in [0, {n_classes}), got {y.min()}..{y.max()}"
@@ -339,11 +344,18 @@ class Dense(Layer):
         dtype=np.float64,
     ) -> None:
         super().__init__()
-        n_in, n_out = integer("Dense", "n_in", n_in, 1), integer("Dense", "n_out", n_out, 1)
+        n_in, n_out = (
+            integer("Dense", "n_in", n_in, 1),
+            integer("Dense", "n_out", n_out, 1),
+        )
         if init not in _INIT_STD:
-            raise ValueError(f"Dense: init must be one of {sorted(_INIT_STD)}, got {init!r}")
+            raise ValueError(
+                f"Dense: init must be one of {sorted(_INIT_STD)}, got {init!r}"
+            )
         if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"Dense: rng must be a numpy Generator, got {type(rng).__name__}")
+            raise TypeError(
+                f"Dense: rng must be a numpy Generator, got {type(rng).__name__}"
+            )
         std = _INIT_STD[init](n_in, n_out)
         self.W = (rng.standard_normal((n_in, n_out)) * std).astype(dtype)
         self.b = np.zeros(n_out, dtype=dtype)
@@ -380,7 +392,8 @@ class ActivationLayer(Layer):
         super().__init__()
         if not isinstance(activation, Activation):
             raise TypeError(
-                "ActivationLayer: activation must be an Activation (see make_activation), "
+                "ActivationLayer: activation must be an Activation "
+                "(see make_activation), "
                 f"got {type(activation).__name__}"
             )
         self.activation = activation
@@ -777,7 +790,9 @@ def gradient_check(
     True
     """
     if not isinstance(model, MLP):
-        raise TypeError(f"gradient_check: model must be an MLP, got {type(model).__name__}")
+        raise TypeError(
+            f"gradient_check: model must be an MLP, got {type(model).__name__}"
+        )
     x = _check_features("gradient_check", "x", x, model.n_inputs)
     y = _check_labels("gradient_check", "y", y, len(x), model.n_classes)
     eps = real("gradient_check", "eps", eps, low=0.0)

@@ -96,9 +96,7 @@ _ROWS = (
 )
 
 #: name -> :class:`Spec`, in the book's order.
-ACTIVATIONS: Mapping[str, Spec] = MappingProxyType(
-    {row.name: row for row in _ROWS}
-)
+ACTIVATIONS: Mapping[str, Spec] = MappingProxyType({row.name: row for row in _ROWS})
 #: The activation names, in the book's order.
 NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
 #: Every public numerical function: each activation, then its derivative.
