@@ -8,7 +8,7 @@ import pytest
 from matplotlib.colors import to_rgb
 
 from elu_lib import plotting
-from elu_lib import symbolic as S
+from elu_lib.registry import NAMES
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +18,8 @@ def close_figures():
 
 
 def test_every_activation_has_a_distinct_colour_and_a_label():
-    assert set(plotting.COLORS) == set(S.EXPRESSIONS) == set(plotting.LABELS)
+    # Each registry name's colour and label: tests/lib/test_registry.py.
+    assert set(plotting.COLORS) == set(NAMES) == set(plotting.LABELS)
     colours = {to_rgb(c) for c in plotting.COLORS.values()}
     assert len(colours) == len(plotting.COLORS)
 
