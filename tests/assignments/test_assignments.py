@@ -24,7 +24,7 @@ import nbformat
 import pytest
 import yaml
 
-from tests.book._paths import ROOT, toc_files
+from tests.book._paths import ROOT
 
 MASTERS = sorted((ROOT / "assignments").glob("*.ipynb"))
 NAMES = [p.stem for p in MASTERS]
@@ -264,13 +264,6 @@ def test_student_version_holds_no_solution_or_hidden_test(built, name):
     assert not hidden & lines, f"hidden-test lines leaked: {hidden & lines}"
     leaked = {n for n in hidden_names if any(n in text for text in student)}
     assert not leaked, f"hidden tests leaked: {leaked}"
-
-
-def test_assignments_are_not_part_of_the_book_source():
-    """The book's download button serves its source, solutions included."""
-    assert not [f for f in toc_files() if f.startswith("assignments")]
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    assert "assignments" in config["exclude_patterns"]
 
 
 def test_make_assignments_runs_otter_assign_on_each_master():

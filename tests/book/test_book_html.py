@@ -128,3 +128,20 @@ def test_chapters_offer_download_binder_and_colab():
             f"{owner_repo}/blob/{branch}/{notebook}"
         )
         assert colab in hrefs, f"{page.name}: no Colab link"
+
+
+def test_no_assignment_is_part_of_the_book():
+    """The download button serves each page's source: no solutions in the book.
+
+    Files outside _toc.yml are left out by only_build_toc_files (_config.yml).
+    """
+    assert not [f for f in toc_files() if f.startswith("assignments")]
+    masters = [p.stem for p in (ROOT / "assignments").glob("*.ipynb")]
+    assert masters
+    built = [p.relative_to(HTML) for p in HTML.rglob("*") if p.is_file()]
+    leaked = [
+        p
+        for p in built
+        if "assignments" in p.parts or any(name in p.name for name in masters)
+    ]
+    assert not leaked, f"assignments in the built book: {leaked}"
