@@ -5,11 +5,11 @@
     python benchmarks/bench_elu.py --sizes 1000000 --repeats 31 --alpha 1.5
 
 For each size and dtype, every candidate runs once per round, and the rounds
-repeat (round-robin), so that a noisy neighbour slows all candidates alike.
-Time is the thread's CPU time by default (``--clock cpu``): on a shared
-machine it leaves out the time another process holds the core, which wall
-time (``--clock wall``) does not. The table reports the median time per
-element and two ratios:
+repeat (round-robin), so that a noisy neighbour slows all candidates alike
+(:func:`elu_lib.numerics.time_per_element`). Time is the thread's CPU time
+by default (``--clock cpu``): on a shared machine it leaves out the time
+another process holds the core, which wall time (``--clock wall``) does not.
+The table reports the median time per element and two ratios:
 
 * ``lib/torch``: elu_lib's time over PyTorch's on one thread (target <= 1.0
   in float64, <= 1.5 in float32, at 1e6 and 1e7);
@@ -20,7 +20,8 @@ Candidates, all on the same standard-normal input (half of it negative):
 
 * elu_lib.elu / elu_lib.elu_grad, with ``alpha``;
 * the snippet ``np.where(z > 0, z, a*(np.exp(z)-1))``, and for the
-  derivative ``np.where(z > 0, 1, a*np.exp(z))``;
+  derivative ``np.where(z > 0, 1, a*np.exp(z))``
+  (:func:`elu_lib.numerics.elu_where_snippet` and its ``_grad``);
 * ``torch.nn.functional.elu`` and, for the derivative, the backward kernel
   ``torch.ops.aten.elu_backward(grad_output=ones, alpha, scale=1,
   input_scale=1, is_result=False, z)``, which is what autograd calls (without
@@ -35,12 +36,9 @@ the peak memory that ``elu(z)`` allocates, in units of the output's size.
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
-import statistics
 import sys
 import threading
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +48,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import elu_lib  # noqa: E402
 from elu_lib import activations  # noqa: E402
+from elu_lib.numerics import (  # noqa: E402
+    elu_where_snippet,
+    elu_where_snippet_grad,
+    time_per_element,
+)
 
 try:
     import torch
@@ -65,12 +68,12 @@ def candidates(
     floor = np.empty_like(z)
     elu = {
         "lib": lambda: elu_lib.elu(z, alpha=a),
-        "snippet": lambda: np.where(z > 0, z, a * (np.exp(z) - 1)),
+        "snippet": lambda: elu_where_snippet(z, a),
         "copy": lambda: np.copyto(floor, z),
     }
     grad = {
         "lib": lambda: elu_lib.elu_grad(z, alpha=a),
-        "snippet": lambda: np.where(z > 0, 1, a * np.exp(z)),
+        "snippet": lambda: elu_where_snippet_grad(z, a),
         "copy": lambda: np.copyto(floor, z),
     }
     if torch is not None:
@@ -79,31 +82,6 @@ def candidates(
         elu["torch"] = lambda: torch.nn.functional.elu(t, alpha=a)
         grad["torch"] = lambda: torch.ops.aten.elu_backward(ones, a, 1.0, 1.0, False, t)
     return {"elu": elu, "elu_grad": grad}
-
-
-CLOCKS = {"cpu": time.thread_time_ns, "wall": time.perf_counter_ns}
-
-
-def time_round_robin(
-    calls: dict[str, Callable[[], object]], n: int, repeats: int, clock: str
-) -> dict[str, float]:
-    """Median ns per element of each call, the calls interleaved."""
-    now = CLOCKS[clock]
-    inner = max(1, 1_000_000 // n)  # >= 1e6 elements per sample: above timer noise
-    samples: dict[str, list[float]] = {name: [] for name in calls}
-    for call in calls.values():  # warm up: tables, caches, allocator
-        call()
-    gc.disable()
-    try:
-        for _ in range(repeats):
-            for name, call in calls.items():
-                start = now()
-                for _ in range(inner):
-                    call()
-                samples[name].append((now() - start) / (inner * n))
-    finally:
-        gc.enable()
-    return {name: statistics.median(s) for name, s in samples.items()}
 
 
 def extra_memory(z: np.ndarray, alpha: float) -> tuple[int, int, int]:
@@ -138,7 +116,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=None, help="rounds (default 15)")
     p.add_argument("--alpha", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--clock", choices=sorted(CLOCKS), default="cpu")
+    p.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
     p.add_argument("--quick", action="store_true", help="1e4 and 1e6, 5 rounds")
     args = p.parse_args(argv)
     if args.sizes is None:
@@ -185,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         for dtype in args.dtypes:
             z = rng.standard_normal(n).astype(dtype)
             for fname, calls in candidates(z, args.alpha).items():
-                t = time_round_robin(calls, n, args.repeats, args.clock)
+                t = time_per_element(calls, n, repeats=args.repeats, clock=args.clock)
                 torch_t = t.get("torch")
                 vs_torch = t["lib"] / torch_t if torch_t else None
                 print(
