@@ -228,6 +228,12 @@ def test_results_do_not_depend_on_mpmath_precision():
         high = N.ulp_error(computed, ref)
     assert low.tolist() == high.tolist() and 0 < low[1] < 0.5
     assert mpmath.mp.prec == before
+    # A private context's numbers (each context has its own mpf class).
+    ctx = mpmath.MPContext()
+    ctx.dps = 50
+    assert N.ulp_error(computed, [ctx.expm1(-1e-20), ctx.mpf(1) / 7]).tolist() == (
+        low.tolist()
+    )
     hi, lo = N.double_double(ref)
     assert lo[1] != 0  # lo carries the digits beyond float64
     with mpmath.workprec(300):
