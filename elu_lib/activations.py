@@ -135,7 +135,7 @@ def elu(z: ArrayLike, alpha: float = 1.0) -> Result:
     >>> float(elu(-np.inf, alpha=0.5))
     -0.5
     """
-    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
+    return np.where(z > 0, z, alpha * np.expm1(np.where(z > 0, 0.0, z)))
 
 
 @_elementwise(lambda alpha: K.elu_family(alpha, 1.0, 1.0, True), alpha=_POSITIVE)
@@ -158,7 +158,7 @@ def elu_grad(z: ArrayLike, alpha: float = 1.0) -> Result:
     >>> elu_grad(np.array([-1.0, 0.0, 2.0]), alpha=2.0)
     array([0.73575888, 2.        , 1.        ])
     """
-    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))
+    return np.where(z > 0, 1.0, alpha * np.exp(np.where(z > 0, 0.0, z)))
 
 
 @_elementwise(lambda alpha: K.elu_family(alpha, 1.0, alpha, False), alpha=_POSITIVE)
@@ -181,7 +181,7 @@ def celu(z: ArrayLike, alpha: float = 1.0) -> Result:
     >>> celu(np.array([-2.0, 0.0, 3.0]), alpha=2.0)
     array([-1.26424112,  0.        ,  3.        ])
     """
-    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0) / alpha))
+    return np.where(z > 0, z, alpha * np.expm1(np.where(z > 0, 0.0, z) / alpha))
 
 
 @_elementwise(lambda alpha: K.elu_family(alpha, 1.0, alpha, True), alpha=_POSITIVE)
@@ -200,7 +200,7 @@ def celu_grad(z: ArrayLike, alpha: float = 1.0) -> Result:
     >>> celu_grad(np.array([-2.0, 0.0, 3.0]), alpha=2.0)
     array([0.36787944, 1.        , 1.        ])
     """
-    return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0) / alpha))
+    return np.where(z > 0, 1.0, np.exp(np.where(z > 0, 0.0, z) / alpha))
 
 
 @_elementwise(lambda: K.elu_family(_SELU_COEF, SELU_SCALE, 1.0, False))
@@ -223,7 +223,7 @@ def selu(z: ArrayLike) -> Result:
     >>> selu(np.array([-1.0, 0.0, 1.0]))
     array([-1.11133074,  0.        ,  1.05070099])
     """
-    return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0)))
+    return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.where(z > 0, 0, z)))
 
 
 @_elementwise(lambda: K.elu_family(_SELU_COEF, SELU_SCALE, 1.0, True))
@@ -242,14 +242,14 @@ def selu_grad(z: ArrayLike) -> Result:
     >>> selu_grad(np.array([-1.0, 0.0, 1.0]))
     array([0.6467686 , 1.75809934, 1.05070099])
     """
-    return SELU_SCALE * np.where(z > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(z, 0)))
+    return SELU_SCALE * np.where(z > 0, 1, SELU_ALPHA * np.exp(np.where(z > 0, 0, z)))
 
 
 # --------------------------------------------------------------------------
 # ReLU and Leaky ReLU: exact (one rounding, s*z, at most).
 
 
-@_elementwise(lambda: K.leaky_family(0.0, False))
+@_elementwise(lambda: K.leaky_family(0.0, False, relu=True))
 def relu(z: ArrayLike) -> Result:
     r"""Rectified Linear Unit, :math:`\max(0, z)`.
 
@@ -259,7 +259,7 @@ def relu(z: ArrayLike) -> Result:
     return np.maximum(z, 0)
 
 
-@_elementwise(lambda: K.leaky_family(0.0, True))
+@_elementwise(lambda: K.leaky_family(0.0, True, relu=True))
 def relu_grad(z: ArrayLike) -> Result:
     r"""Derivative of :func:`relu`: 1 for z > 0, 0 for z <= 0 (ReLU has no
     derivative at 0; this is the z <= 0 branch, as in PyTorch, TensorFlow
