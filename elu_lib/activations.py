@@ -24,6 +24,10 @@ Conventions shared by every function
   the function and the argument.
 * **At the kink** (z = 0) a derivative takes the z <= 0 branch, as PyTorch
   and :mod:`elu_lib.symbolic` do.
+* **Signed zero.** ``elu``, ``celu``, ``selu`` and ``leaky_relu`` give -0.0
+  for -0.0, and for a negative result too small for the dtype, as IEEE 754
+  arithmetic and PyTorch do. ``relu`` gives +0.0 for every z <= 0, -0.0
+  included, as IEEE 754-2019's maximum and JAX do (PyTorch gives -0.0).
 
 Accuracy
 --------
@@ -251,7 +255,8 @@ def selu_grad(z: ArrayLike) -> Result:
 
 @_elementwise(lambda: K.leaky_family(0.0, False, relu=True))
 def relu(z: ArrayLike) -> Result:
-    r"""Rectified Linear Unit, :math:`\max(0, z)`.
+    r"""Rectified Linear Unit, :math:`\max(0, z)`. Exact; +0.0 for every
+    z <= 0, -0.0 included.
 
     >>> relu(np.array([-1.5, 0.0, 2.5]))
     array([0. , 0. , 2.5])
