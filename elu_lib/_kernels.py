@@ -415,7 +415,8 @@ def logistic_family(fname: str) -> tuple[Kernel, None, None]:
 @functools.lru_cache(maxsize=64)
 def leaky_family(slope: float, grad: bool, relu: bool = False):
     """(kernel, None, None): Leaky ReLU with ``slope``, or its derivative (1
-    for z > 0, slope for z <= 0, NaN for NaN); ``relu`` is ReLU (slope 0)."""
+    for z > 0, slope for z <= 0, NaN for NaN); ``relu`` is ReLU's value
+    (slope 0, and +0 for z <= 0)."""
 
     def value(x, out):
         if relu:
@@ -439,9 +440,14 @@ def leaky_family(slope: float, grad: bool, relu: bool = False):
             (np.maximum if slope <= 1.0 else np.minimum)(out, x, out=out)
 
     def derivative(x, out):
-        if relu or slope == 0.0:
-            np.heaviside(x, 0.0, out=out)  # 0 at z = 0, NaN at NaN
-            return
-        np.copyto(out, np.where(x > 0, 1.0, np.where(x <= 0, slope, x)))
+        # t = max(sign(z), 0) is 1 for z > 0, 0 for z <= 0, NaN for NaN;
+        # then t + (1 - t) * s, exact for t in {0, 1}. (np.heaviside and
+        # np.where are 5x slower: they have no SIMD loop.)
+        np.sign(x, out=out)
+        np.maximum(out, _ZEROS[: x.size], out=out)
+        if slope != 0.0:
+            t = np.subtract(1.0, out, out=scratch(2, x.size))
+            t *= slope
+            out += t
 
     return (derivative if grad else value), None, None
