@@ -43,8 +43,14 @@ from elu_lib._blocks import BLOCK, Kernel, scratch
 # np.minimum(x, zeros) is about twice as fast as np.minimum(x, 0.0): NumPy
 # has no SIMD loop for a broadcast scalar in minimum/maximum.
 _ZEROS = np.zeros(BLOCK)
+_NEGZEROS = np.full(BLOCK, -0.0)
+_NEGTINY = np.full(BLOCK, -np.finfo(np.float64).smallest_subnormal)
 _ONES = np.ones(BLOCK)
-_ZEROS.flags.writeable = _ONES.flags.writeable = False
+# The smallest subnormal of each dtype: see elu_family's min_lin.
+_TINIES = {t: np.full(BLOCK, np.finfo(t).smallest_subnormal, dtype=t)
+           for t in (np.float16, np.float32, np.float64)}  # fmt: skip
+for _a in (_ZEROS, _NEGZEROS, _NEGTINY, _ONES, *_TINIES.values()):
+    _a.flags.writeable = False
 
 _SPLITTER = 134217729.0  # 2**27 + 1
 _N = 128  # table points per unit of z
@@ -231,21 +237,27 @@ def elu_family(
     """
     c_hi, c_lo = dd(*coef) if isinstance(coef, tuple) else (coef, 0.0)
 
-    def min_abs(x, out):
-        """out = min(out, |x|), in x's dtype."""
+    def min_lin(x, out):
+        """out = min(out, max(z, tiny)), in z's dtype; tiny is its smallest
+        subnormal. For z > 0 that is z; for z <= 0 it is above expm1(z), with
+        no tie at z = -0, where min(-0, +0) could return either zero."""
+        tiny = _TINIES[x.dtype.type][: x.size]
         np.minimum(
-            out, np.abs(x, out=scratch(2, x.size).view(x.dtype)[: x.size]), out=out
+            out,
+            np.maximum(x, tiny, out=scratch(2, x.size).view(x.dtype)[: x.size]),
+            out=out,
         )
 
     def unit(x, out):
-        # elu(z) = min(expm1(z), |z|) for alpha = 1, since expm1(z) > z for
-        # z != 0 and has z's sign; expm1(z > 709) = inf (overflow ignored) is
-        # discarded. expm1 goes first: a compute-bound pass hides the latency
-        # of streaming z in, a min/max pass would not (25% faster overall).
-        # In float16/32 the min runs after rounding (as `finish`): |z| is a
-        # number of that dtype, so min commutes with the rounding.
+        # elu(z) = min(expm1(z), z) for alpha = 1 and z > 0, and expm1(z) for
+        # z <= 0, since expm1(z) > z for z != 0 and has z's sign; expm1(z >
+        # 709) = inf (overflow ignored) is discarded. expm1 goes first: a
+        # compute-bound pass hides the latency of streaming z in, a min/max
+        # pass would not (25% faster overall). In float16/32 the min runs
+        # after rounding (as `finish`): z is a number of that dtype, so min
+        # commutes with the rounding.
         np.expm1(x, out=out)
-        min_abs(x, out)
+        min_lin(x, out)
 
     def unit_grad(x, out):
         # elu'(z) = min(exp(z), 1) for alpha = 1; exp first, as in unit.
@@ -255,7 +267,7 @@ def elu_family(
     if c_hi == scale == divisor == 1.0 and c_lo == 0.0:
         if grad:
             return unit_grad, None, None
-        return unit, lambda x, out: np.expm1(x, out=out), min_abs
+        return unit, lambda x, out: np.expm1(x, out=out), min_lin
     if divisor != 1.0 and c_hi != divisor:
         raise ValueError("elu_family: need divisor == 1 or coef == divisor")
     # Below `floor`, e^(z/divisor) < e^-800 == 0; clamping there keeps
@@ -265,8 +277,11 @@ def elu_family(
     log_left = math.log(g_hi / scale)
 
     def negative(x, out, clamp=divisor != 1.0):
-        """out = min(z, 0), clamped at floor if ``clamp`` (NaN passes)."""
-        np.minimum(x, _ZEROS[: x.size], out=out)
+        """out = min(z, -0), clamped at floor if ``clamp`` (NaN passes).
+
+        -0, not +0: min(-0, +0) may return either zero (NumPy's loops differ
+        by dtype), and z = -0 must give -0."""
+        np.minimum(x, _NEGZEROS[: x.size], out=out)
         if clamp:
             np.maximum(out, floor, out=out)
 
@@ -274,20 +289,16 @@ def elu_family(
         """t / divisor as a double-double (hi, lo)."""
         return div_dd(t, divisor) if divisor != 1.0 else (t, 0.0)
 
-    def positive(x, out):
-        """out += scale * max(z, 0)."""
-        m = np.maximum(x, _ZEROS[: x.size], out=scratch(2, x.size))
-        if scale != 1.0:
-            m *= scale
-        out += m  # max(NaN, 0) restores NaN
-
     def value(x, out):
         negative(x, out)
         y = scaled_expm1(*quotient(out), c_hi, c_lo)
         if divisor != 1.0:  # CELU: below divisor*2^-60, celu(z) rounds to z
             y = np.where(out > -divisor * _TINY, out, y)
-        np.copyto(out, y)
-        positive(x, out)
+        np.multiply(np.maximum(x, _ZEROS[: x.size], out=out), scale, out=out)
+        out += y  # max(NaN, 0) restores NaN
+        # Every member has z's sign; the sum made -0 (z = -0, or a negative
+        # result that rounds to 0) into +0.
+        np.copysign(out, x, out=out)
 
     def value_narrow(x, out):
         negative(x, out)
@@ -295,11 +306,15 @@ def elu_family(
             np.expm1(out, out=out)
             out *= c_hi
         else:
-            np.copyto(
-                out,
-                np.where(out > -divisor * _TINY, out, c_hi * np.expm1(out / divisor)),
-            )
-        positive(x, out)
+            t = np.where(out > -divisor * _TINY, out, c_hi * np.expm1(out / divisor))
+            np.copyto(out, t)
+        # + scale * max(z, -tiny): -tiny, not 0, keeps -0 + -0 = -0 for z = -0
+        # (copysign would cost 30%), and moves only float64 subnormals, which
+        # round to -0 in float16/32 anyway.
+        m = np.maximum(x, _NEGTINY[: x.size], out=scratch(2, x.size))
+        if scale != 1.0:
+            m *= scale
+        out += m
 
     def derivative(x, out):
         negative(x, out, clamp=True)  # scaled_exp needs t >= -2000
@@ -398,23 +413,41 @@ def logistic_family(fname: str) -> tuple[Kernel, None, None]:
 
 
 @functools.lru_cache(maxsize=64)
-def leaky_family(slope: float, grad: bool) -> tuple[Kernel, None, None]:
-    """(kernel, None, None): Leaky ReLU with ``slope`` (ReLU for 0), or its
-    derivative (1 for z > 0, slope for z <= 0, NaN for NaN)."""
+def leaky_family(slope: float, grad: bool, relu: bool = False):
+    """(kernel, None, None): Leaky ReLU with ``slope``, or its derivative (1
+    for z > 0, slope for z <= 0, NaN for NaN); ``relu`` is ReLU's value
+    (slope 0, and +0 for z <= 0)."""
 
     def value(x, out):
-        zeros = _ZEROS[: x.size]
-        if slope == 0.0:
-            np.maximum(x, zeros, out=out)  # maximum propagates NaN
+        if relu:
+            # max(z, 0) + 0: maximum(-0, +0) may return either zero (NumPy's
+            # loops differ by dtype); adding +0 makes it +0, as IEEE 754-2019
+            # maximum and JAX have it. NaN propagates.
+            np.maximum(x, _ZEROS[: x.size], out=out)
+            out += 0.0
             return
-        np.minimum(x, zeros, out=out)
-        out *= slope  # slope != 0, so never 0 * inf
-        out += np.maximum(x, zeros)
+        # s*z for z <= 0, with the product's IEEE sign (-0 for z = -0 and
+        # s >= 0); for s = 0, copysign(0, z) is that product without the
+        # NaN of 0 * -inf. Then max(s*z, z) for s <= 1, min for s > 1, picks
+        # z for z > 0 (NaN propagates); a tie is two equal, same-signed values.
+        if slope == 0.0:
+            np.copysign(_ZEROS[: x.size], x, out=out)
+        else:
+            np.multiply(x, slope, out=out)
+        if slope < 0.0:  # s*z and z differ in sign: select, slowly
+            np.copyto(out, x, where=~(x <= 0))
+        else:
+            (np.maximum if slope <= 1.0 else np.minimum)(out, x, out=out)
 
     def derivative(x, out):
-        if slope == 0.0:
-            np.heaviside(x, 0.0, out=out)  # 0 at z = 0, NaN at NaN
-            return
-        np.copyto(out, np.where(x > 0, 1.0, np.where(x <= 0, slope, x)))
+        # t = max(sign(z), 0) is 1 for z > 0, 0 for z <= 0, NaN for NaN;
+        # then t + (1 - t) * s, exact for t in {0, 1}. (np.heaviside and
+        # np.where are 5x slower: they have no SIMD loop.)
+        np.sign(x, out=out)
+        np.maximum(out, _ZEROS[: x.size], out=out)
+        if slope != 0.0:
+            t = np.subtract(1.0, out, out=scratch(2, x.size))
+            t *= slope
+            out += t
 
     return (derivative if grad else value), None, None

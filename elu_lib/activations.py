@@ -24,6 +24,10 @@ Conventions shared by every function
   the function and the argument.
 * **At the kink** (z = 0) a derivative takes the z <= 0 branch, as PyTorch
   and :mod:`elu_lib.symbolic` do.
+* **Signed zero.** ``elu``, ``celu``, ``selu`` and ``leaky_relu`` give -0.0
+  for -0.0, and for a negative result too small for the dtype, as IEEE 754
+  arithmetic and PyTorch do. ``relu`` gives +0.0 for every z <= 0, -0.0
+  included, as IEEE 754-2019's maximum and JAX do (PyTorch gives -0.0).
 
 Accuracy
 --------
@@ -135,7 +139,7 @@ def elu(z: ArrayLike, alpha: float = 1.0) -> Result:
     >>> float(elu(-np.inf, alpha=0.5))
     -0.5
     """
-    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
+    return np.where(z > 0, z, alpha * np.expm1(np.where(z > 0, 0.0, z)))
 
 
 @_elementwise(lambda alpha: K.elu_family(alpha, 1.0, 1.0, True), alpha=_POSITIVE)
@@ -158,7 +162,7 @@ def elu_grad(z: ArrayLike, alpha: float = 1.0) -> Result:
     >>> elu_grad(np.array([-1.0, 0.0, 2.0]), alpha=2.0)
     array([0.73575888, 2.        , 1.        ])
     """
-    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))
+    return np.where(z > 0, 1.0, alpha * np.exp(np.where(z > 0, 0.0, z)))
 
 
 @_elementwise(lambda alpha: K.elu_family(alpha, 1.0, alpha, False), alpha=_POSITIVE)
@@ -181,7 +185,7 @@ def celu(z: ArrayLike, alpha: float = 1.0) -> Result:
     >>> celu(np.array([-2.0, 0.0, 3.0]), alpha=2.0)
     array([-1.26424112,  0.        ,  3.        ])
     """
-    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0) / alpha))
+    return np.where(z > 0, z, alpha * np.expm1(np.where(z > 0, 0.0, z) / alpha))
 
 
 @_elementwise(lambda alpha: K.elu_family(alpha, 1.0, alpha, True), alpha=_POSITIVE)
@@ -200,7 +204,7 @@ def celu_grad(z: ArrayLike, alpha: float = 1.0) -> Result:
     >>> celu_grad(np.array([-2.0, 0.0, 3.0]), alpha=2.0)
     array([0.36787944, 1.        , 1.        ])
     """
-    return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0) / alpha))
+    return np.where(z > 0, 1.0, np.exp(np.where(z > 0, 0.0, z) / alpha))
 
 
 @_elementwise(lambda: K.elu_family(_SELU_COEF, SELU_SCALE, 1.0, False))
@@ -223,7 +227,7 @@ def selu(z: ArrayLike) -> Result:
     >>> selu(np.array([-1.0, 0.0, 1.0]))
     array([-1.11133074,  0.        ,  1.05070099])
     """
-    return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0)))
+    return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.where(z > 0, 0, z)))
 
 
 @_elementwise(lambda: K.elu_family(_SELU_COEF, SELU_SCALE, 1.0, True))
@@ -242,16 +246,17 @@ def selu_grad(z: ArrayLike) -> Result:
     >>> selu_grad(np.array([-1.0, 0.0, 1.0]))
     array([0.6467686 , 1.75809934, 1.05070099])
     """
-    return SELU_SCALE * np.where(z > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(z, 0)))
+    return SELU_SCALE * np.where(z > 0, 1, SELU_ALPHA * np.exp(np.where(z > 0, 0, z)))
 
 
 # --------------------------------------------------------------------------
 # ReLU and Leaky ReLU: exact (one rounding, s*z, at most).
 
 
-@_elementwise(lambda: K.leaky_family(0.0, False))
+@_elementwise(lambda: K.leaky_family(0.0, False, relu=True))
 def relu(z: ArrayLike) -> Result:
-    r"""Rectified Linear Unit, :math:`\max(0, z)`.
+    r"""Rectified Linear Unit, :math:`\max(0, z)`. Exact; +0.0 for every
+    z <= 0, -0.0 included.
 
     >>> relu(np.array([-1.5, 0.0, 2.5]))
     array([0. , 0. , 2.5])
@@ -259,7 +264,7 @@ def relu(z: ArrayLike) -> Result:
     return np.maximum(z, 0)
 
 
-@_elementwise(lambda: K.leaky_family(0.0, True))
+@_elementwise(lambda: K.leaky_family(0.0, True, relu=True))
 def relu_grad(z: ArrayLike) -> Result:
     r"""Derivative of :func:`relu`: 1 for z > 0, 0 for z <= 0 (ReLU has no
     derivative at 0; this is the z <= 0 branch, as in PyTorch, TensorFlow
