@@ -34,6 +34,8 @@ __all__ = [
     "COLORS",
     "LABELS",
     "LINESTYLES",
+    "ALPHA_STYLES",
+    "style_for_alpha",
     "apply_style",
     "color_for",
     "plot_curves",
@@ -55,6 +57,16 @@ COLORS: dict[str, str] = {n: PALETTE[a.color] for n, a in ACTIVATIONS.items()}
 LABELS: dict[str, str] = {n: a.label for n, a in ACTIVATIONS.items()}
 # For several variants of one activation in one figure, in this order.
 LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
+#: One line style per alpha, the same in every figure of the book: alpha = 1
+#: (the default) is always solid, so curves stay apart without colour.
+ALPHA_STYLES: dict[float, str | tuple] = {
+    1.0: "-",
+    0.5: "--",
+    2.0: "-.",
+    0.01: ":",
+    1.5: (0, (6, 2, 1, 2, 1, 2)),
+    3.0: (0, (1, 1)),
+}
 
 _STYLE = {
     "figure.figsize": (6.4, 4.0),
@@ -64,7 +76,15 @@ _STYLE = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.titlesize": "medium",
+    "axes.titlesize": "large",
+    # Axis labels (often math) at least as large as the tick labels.
+    "axes.labelsize": "large",
+    "xtick.labelsize": "medium",
+    "ytick.labelsize": "medium",
+    "legend.fontsize": "medium",
+    # An opaque white card: readable in the theme's dark mode too.
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
     "legend.frameon": False,
     "lines.linewidth": 2.0,
     "mathtext.fontset": "cm",
@@ -112,6 +132,28 @@ def color_for(name: str) -> str:
         ) from None
 
 
+def style_for_alpha(alpha: float) -> str | tuple:
+    """The book's line style for an activation drawn with this ``alpha``.
+
+    Raises
+    ------
+    ValueError
+        If ``alpha`` has no style yet; add it to :data:`ALPHA_STYLES`.
+
+    Examples
+    --------
+    >>> style_for_alpha(1.0), style_for_alpha(0.5)
+    ('-', '--')
+    """
+    try:
+        return ALPHA_STYLES[float(alpha)]
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(
+            f"style_for_alpha: alpha must be one of {sorted(ALPHA_STYLES)}, "
+            f"got {alpha!r}"
+        ) from None
+
+
 def plot_curves(
     z: np.ndarray,
     curves: Mapping[str, np.ndarray],
@@ -132,7 +174,8 @@ def plot_curves(
     curves : mapping
         ``key -> values``. The key picks the colour: it is an activation name
         (``"elu"``) or an activation name, a space and a variant tag
-        (``"elu a=0.5"``), which keeps the activation's colour.
+        (``"elu a=0.5"``), which keeps the activation's colour; an ``a=``
+        tag also picks the alpha's line style (:func:`style_for_alpha`).
     ax : matplotlib Axes, optional
         Where to draw; a new figure is made when omitted.
     labels, styles : mapping, optional
@@ -152,12 +195,13 @@ def plot_curves(
     labels = labels or {}
     styles = styles or {}
     for key, values in curves.items():
-        activation = key.split(" ", 1)[0]
+        activation, _, tag = key.partition(" ")
+        default = style_for_alpha(tag[2:]) if tag.startswith("a=") else "-"
         ax.plot(
             z,
             values,
             color=color_for(activation),
-            linestyle=styles.get(key, "-"),
+            linestyle=styles.get(key, default),
             label=labels.get(key, LABELS[activation]),
         )
     ax.axhline(0, color="0.6", linewidth=0.8, zorder=0)

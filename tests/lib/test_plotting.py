@@ -67,3 +67,25 @@ def test_plot_activations_draws_the_library_functions_in_house_colours():
     np.testing.assert_allclose(elu_line.get_ydata()[0], 2.0 * np.exp(-3.0))
     np.testing.assert_allclose(leaky_line.get_ydata()[0], 0.01)
     assert ax.get_ylabel() == "$f'(z)$"
+
+
+def test_alpha_tag_picks_the_books_line_style():
+    z = np.linspace(-3, 3, 7)
+    ax = plotting.plot_curves(z, {"elu a=1.0": z, "elu a=0.5": z, "relu": z})
+    styles = [line.get_linestyle() for line in ax.get_lines()[:3]]
+    assert styles == ["-", "--", "-"]
+    plotting.plt.close("all")
+
+
+def test_unknown_alpha_has_no_style():
+    with pytest.raises(ValueError, match="style_for_alpha: alpha must be one of"):
+        plotting.style_for_alpha(0.7)
+
+
+def test_axis_labels_are_not_smaller_than_tick_labels():
+    plotting.apply_style()
+    ax = plotting.plot_curves(np.zeros(2), {"elu": np.zeros(2)})
+    tick = ax.get_xticklabels()[0].get_fontsize()
+    assert ax.xaxis.label.get_fontsize() >= tick
+    assert ax.yaxis.label.get_fontsize() >= tick
+    plotting.plt.close("all")
