@@ -47,6 +47,8 @@ from contextlib import contextmanager
 import mpmath
 import numpy as np
 
+from elu_lib._checks import real
+
 __all__ = [
     "elu_where_snippet",
     "elu_where_snippet_grad",
@@ -816,15 +818,13 @@ def _gauss_legendre() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _real(fname: str, pname: str, value, *, positive: bool = False):
-    ok_type = isinstance(value, numbers.Real | mpmath.mpf)
-    if isinstance(value, bool | np.bool_) or not ok_type:
-        raise TypeError(
-            f"{fname}: {pname} must be a real number, got {type(value).__name__}"
-        )
-    if not mpmath.isfinite(value) or (positive and not value > 0):
-        need = "finite and > 0" if positive else "finite"
-        raise ValueError(f"{fname}: {pname} must be {need}, got {value!r}")
-    return value
+    """elu_lib's one argument check; an mpmath number is kept as it is, so
+    that its precision reaches the quadrature."""
+    low = 0.0 if positive else -math.inf
+    if isinstance(value, mpmath.mpf):
+        real(fname, pname, float(value), low=low)
+        return value
+    return real(fname, pname, value, low=low)
 
 
 def gaussian_expectation(

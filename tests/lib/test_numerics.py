@@ -385,7 +385,7 @@ def test_symbolic_expectation_with_a_symbolic_mean():
 def test_expectations_reject_bad_input_by_name():
     with pytest.raises(TypeError, match="f must be callable"):
         N.gaussian_expectation(3.0)
-    with pytest.raises(ValueError, match="sigma must be finite and > 0"):
+    with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
         N.gaussian_expectation(np.abs, sigma=0.0)
     with pytest.raises(TypeError, match="mu must be a real number"):
         N.gaussian_expectation(np.abs, mu="0")
