@@ -78,7 +78,7 @@ def draw() -> plt.Figure:
     for part, colour in PARTS.items():
         ys = [y for _, p, _, y in CHAPTERS.values() if p == part]
         if part == "Capstone":
-            continue  # labelled inside its box's column, below
+            continue  # labelled above its box (below)
         ax.text(
             -2.25,
             min(ys),
