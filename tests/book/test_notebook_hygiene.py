@@ -23,7 +23,6 @@ from tests.book._paths import CHAPTERS, ROOT, toc_files
 NOT_YET_CONVERTED: frozenset[str] = frozenset(
     {
         "03_elu_family",
-        "04_accuracy_and_cancellation",
         "06_elu_and_its_neighbours",
         "07_gradients_through_depth",
         "08_training_on_digits",
