@@ -7,6 +7,11 @@ network fails here. Each page is loaded once; the tests below read what that
 visit recorded. A full-page screenshot of each goes to `_build/screenshots/`
 (next to the `html/` directory being tested).
 
+On each chapter page it also measures what issue 14 asks of a page that reads
+as a book: no code or output block scrolls sideways at 1280 px, and the code
+left in view (hidden inputs not counted) is short. The measurements are
+printed (test_visible_code_report).
+
 Without Chromium the module is skipped, unless ELU_REQUIRE_BROWSER=1 (set by
 .ci/run), in which case it fails.
 """
@@ -17,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import tempfile
 import threading
 import urllib.request
@@ -30,7 +36,12 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.book._paths import HTML, ROOT, toc_files
+from tests.book._paths import HTML, toc_files
+from tests.book.test_notebook_hygiene import (
+    MAX_MEDIAN_LINES,
+    MAX_VISIBLE_LINES,
+    NOT_YET_CONVERTED,
+)
 
 CHROMIUM = Path(os.environ.get("ELU_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE = os.environ.get("ELU_REQUIRE_BROWSER") == "1"
@@ -46,8 +57,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+SCREENSHOTS = HTML.parent / "screenshots"
 PAGES = toc_files()
+CHAPTER_PAGES = [n for n in PAGES if n.startswith("chapters/")]
 # Rendered text that means MathJax left the TeX source on the page.
 RAW_TEX = ("$$", "\\begin", "\\(", "\\[", "\\displaystyle")
 SEARCH_TERM, SEARCH_HIT = "expm1", "chapters/01_what_elu_is.html"
@@ -93,6 +105,8 @@ class Visit:
     image_count: int = 0
     links: list[str] = field(default_factory=list)  # same-origin hrefs
     headings: list[tuple[int, str]] = field(default_factory=list)  # rendered
+    scrolling: list[str] = field(default_factory=list)  # blocks wider than shown
+    code_lines: list[int] = field(default_factory=list)  # per visible code cell
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +188,10 @@ async () => {
     return copy.textContent;
   };
   const main = document.querySelector("main") || document.body;
+  // On screen without a click: a closed <details> or a folded dropdown hides
+  // its content with content-visibility or visibility, not display.
+  const shown = (el) => el.getClientRects().length > 0
+    && el.checkVisibility({visibilityProperty: true});
   const math = [...document.querySelectorAll(".math")];
   return {
     mathElements: math.length,
@@ -186,6 +204,22 @@ async () => {
     headings: [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")]
       .filter((h) => h.getClientRects().length > 0)
       .map((h) => [Number(h.tagName[1]), h.textContent.trim().slice(0, 60)]),
+    // Code and output blocks that need a horizontal scroll (or spill over).
+    scrolling: [...new Set(main.querySelectorAll(
+        "pre, .cell_output > *, .cell_output mjx-container, .cell_output table"))]
+      .filter(shown)
+      .filter((el) => el.scrollWidth > el.clientWidth + 1)
+      // Inside an output, only what scrolls or clips: an inline formula that
+      // spills a few pixels within its output block scrolls nothing.
+      .filter((el) => el.parentElement.classList.contains("cell_output")
+        || getComputedStyle(el).overflowX !== "visible")
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className}`.slice(0, 50)
+        + ": " + el.textContent.trim().slice(0, 50)),
+    // Rendered lines of each code cell input a reader sees without a click
+    // (not a hide-input cell's, in a closed <details>, nor a solution's).
+    codeLines: [...main.querySelectorAll(".cell .cell_input pre")]
+      .filter(shown)
+      .map((el) => el.textContent.replace(/\\n+$/, "").split("\\n").length),
   };
 }
 """
@@ -209,6 +243,8 @@ def visits(server, browser) -> dict[str, Visit]:
         visit.broken_images = [i["src"] for i in data["images"] if not i["ok"]]
         visit.links = sorted({u for u in data["links"] if u.startswith(server + "/")})
         visit.headings = [tuple(h) for h in data["headings"]]
+        visit.scrolling = data["scrolling"]
+        visit.code_lines = data["codeLines"]
         shot = SCREENSHOTS / f"{name}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
@@ -358,3 +394,59 @@ def test_a_chapter_opened_from_disk_shows_typeset_math(browser):
     assert data["mathTypeset"] == data["mathElements"], chapter
     assert not data["mathErrors"], data["mathErrors"]
     assert not visit.errors and not visit.offsite, (visit.errors, visit.offsite)
+
+
+def _chapter_params() -> list:
+    """Chapter pages; the hygiene test's NOT_YET_CONVERTED ones may fail.
+
+    Not strict here: a chapter half-way through its rewrite can already pass
+    in the browser while its notebook still fails the hygiene rules, whose
+    strict xfail is what shrinks the list.
+    """
+    unconverted = pytest.mark.xfail(
+        strict=False, reason="not yet converted (NOT_YET_CONVERTED)"
+    )
+    return [
+        pytest.param(
+            n, marks=[unconverted] if n.split("/")[-1] in NOT_YET_CONVERTED else []
+        )
+        for n in CHAPTER_PAGES
+    ]
+
+
+@pytest.mark.parametrize("name", _chapter_params())
+def test_nothing_scrolls_sideways(visits, name):
+    """At 1280 px no code or output block needs a horizontal scroll bar."""
+    scrolling = visits[name].scrolling
+    assert not scrolling, f"{name}: {len(scrolling)} blocks scroll: {scrolling}"
+
+
+@pytest.mark.parametrize("name", _chapter_params())
+def test_visible_code_is_short(visits, name):
+    sizes = visits[name].code_lines
+    assert sizes, f"{name} shows no code at all"
+    assert max(sizes) <= MAX_VISIBLE_LINES, f"{name}: a cell of {max(sizes)} lines"
+    assert statistics.median(sizes) <= MAX_MEDIAN_LINES, (
+        f"{name}: median visible code cell {statistics.median(sizes)} lines"
+    )
+
+
+def test_visible_code_report(visits, capsys):
+    """Print what each chapter page shows; every chapter shows some code."""
+    rows = [
+        f"{'page':40} {'cells':>5} {'lines':>5} {'median':>6} {'max':>4} {'scroll':>6}"
+    ]
+    for name in CHAPTER_PAGES:
+        sizes = visits[name].code_lines
+        assert sizes, f"{name} shows no code at all"
+        rows.append(
+            f"{name:40} {len(sizes):5} {sum(sizes):5} "
+            f"{statistics.median(sizes):6g} {max(sizes):4} "
+            f"{len(visits[name].scrolling):6}"
+        )
+    total = sum(sum(visits[n].code_lines) for n in CHAPTER_PAGES)
+    scrolling = sum(len(visits[n].scrolling) for n in CHAPTER_PAGES)
+    rows.append(f"{'all chapters':40} {'':5} {total:5} {'':6} {'':4} {scrolling:6}")
+    with capsys.disabled():
+        print("\nVisible code at 1280 px (rendered lines; hidden inputs not counted)")
+        print("\n".join(rows))
