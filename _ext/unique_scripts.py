@@ -4,7 +4,7 @@ Sphinx 7 (which Jupyter Book 1 requires) writes a script that an extension
 registers after the builder has started twice: once as registered and once
 re-added in `prepare_writing` under another (empty) file name. sphinx-thebe
 registers `const THEBE_JS_URL = ...` that way, so every page declared the
-constant twice and the browser logged a SyntaxError (tests/test_browser.py).
+constant twice and the browser logged a SyntaxError (tests/book/test_browser.py).
 """
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ def lambdify(
         An expression in ``z`` and possibly ``alpha`` and ``negative_slope``.
     modules : str, default "numpy"
         ``"numpy"`` for a vectorised float64 callable, ``"mpmath"`` for an
-        arbitrary-precision one (set ``mpmath.mp.dps`` before calling it).
+        arbitrary-precision one (call it inside ``mpmath.workdps(n)``).
     **params : float
         Values for ``alpha`` and/or ``negative_slope``.
 
