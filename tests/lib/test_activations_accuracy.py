@@ -12,7 +12,8 @@ sigmoid, sigmoid_grad and tanh_grad are faithfully rounded -- each result is
 one of the two floats that bracket the exact value, tested as exactly that
 (elu_lib.numerics.faithfully_rounded), not as "error < 1 ULP", which differs
 near a power of two; everything else is within 1.5 ULP; in float64, float32
-and float16, for every alpha. Every function that elu_lib.registry lists has a reference here.
+and float16, for every alpha. Every function that elu_lib.registry lists has
+a reference here.
 """
 
 from __future__ import annotations
