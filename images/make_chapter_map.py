@@ -2,9 +2,10 @@
 
 Run `.venv/bin/python images/make_chapter_map.py` after changing the chapters
 or their order; it rewrites images/chapter_map.svg (committed). An arrow from
-A to B means "read A before B". Boxes take the colour of their part of the
-book, and the part's name is written beside them, so colour is never the only
-clue. Offline and deterministic: the same bytes every run.
+A to B means "read A before B". Each box takes the colour of its part of the
+book, and a key names the parts, so that colour is never the only clue (the
+numbers and titles say it too). Offline and deterministic: the same bytes
+every run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from elu_lib.plotting import PALETTE  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "chapter_map.svg"
-BOX_W, BOX_H = 1.5, 0.7
+# Small enough in inches that 10 pt text is about 12 px at the book's
+# 1280 px layout, where the figure is scaled to the text column.
+FIGSIZE = (7.2, 3.7)
+FONT = 10
+BOX_W, BOX_H = 1.6, 0.82
+COL, ROW = 1.95, 1.12  # grid spacing
 
 # The parts of _toc.yml, each in one house colour.
 PARTS = {
@@ -30,17 +36,17 @@ PARTS = {
     "ELU among its neighbours": PALETTE["bluish green"],
     "Capstone": PALETTE["reddish purple"],
 }
-# number: (title, part, x, y), placed so that no arrow crosses a box.
+# number: (title, part, column, row), placed so that no arrow crosses a box.
 CHAPTERS = {
-    "01": ("What ELU is", "Foundations", 0.0, 3.0),
-    "02": ("The derivative", "Foundations", 2.0, 3.0),
-    "03": ("The ELU family", "Foundations", 4.0, 3.0),
-    "04": ("Accuracy and\ncancellation", "Numerics", 0.0, 2.0),
-    "05": ("One-liners,\ngradient checks,\nspecial values", "Numerics", 2.0, 2.0),
-    "06": ("ELU and its\nneighbours", "ELU among its neighbours", 4.0, 1.0),
-    "07": ("Gradients\nthrough depth", "ELU among its neighbours", 6.0, 1.0),
-    "08": ("ELU in a\ntrained network", "ELU among its neighbours", 8.0, 1.0),
-    "09": ("The common\ndescription:\nright and wrong", "Capstone", 8.0, 2.2),
+    "01": ("What ELU is", "Foundations", 0, 0),
+    "02": ("The derivative", "Foundations", 1, 0),
+    "03": ("The ELU family", "Foundations", 2, 0),
+    "04": ("Accuracy and\ncancellation", "Numerics", 0, 1),
+    "05": ("One-liners,\ngradient checks,\nspecial values", "Numerics", 1, 1),
+    "06": ("ELU and its\nneighbours", "ELU among its neighbours", 3, 0),
+    "07": ("Gradients\nthrough depth", "ELU among its neighbours", 3, 1),
+    "08": ("ELU in a\ntrained network", "ELU among its neighbours", 3, 2),
+    "09": ("Capstone: the\ncommon description", "Capstone", 2, 2),
 }
 # (before, after): read the first before the second.
 EDGES = [
@@ -51,10 +57,14 @@ EDGES = [
     ("03", "06"),
     ("06", "07"),
     ("07", "08"),
-    ("03", "09"),
     ("05", "09"),
     ("08", "09"),
 ]
+
+
+def centre(number: str) -> tuple[float, float]:
+    _, _, col, row = CHAPTERS[number]
+    return col * COL, -row * ROW
 
 
 def edge_point(x: float, y: float, tx: float, ty: float) -> tuple[float, float]:
@@ -69,78 +79,59 @@ def edge_point(x: float, y: float, tx: float, ty: float) -> tuple[float, float]:
 
 
 def draw() -> plt.Figure:
-    plt.rcParams.update({"svg.hashsalt": "elu-book", "font.size": 10})
-    fig, ax = plt.subplots(figsize=(9.6, 3.9))
+    plt.rcParams.update({"svg.hashsalt": "elu-book", "font.size": FONT})
+    fig, ax = plt.subplots(figsize=FIGSIZE)
     fig.patch.set_facecolor("white")  # an opaque card, readable in dark mode
-    ax.set_xlim(-2.3, 9.0)
-    ax.set_ylim(0.55, 3.4)
+    ax.set_xlim(-BOX_W / 2 - 0.05, 3 * COL + BOX_W / 2 + 0.05)
+    ax.set_ylim(-2 * ROW - BOX_H / 2 - 0.05, BOX_H / 2 + 0.05)
     ax.set_axis_off()
-    for part, colour in PARTS.items():
-        ys = [y for _, p, _, y in CHAPTERS.values() if p == part]
-        if part == "Capstone":
-            continue  # labelled above its box (below)
-        ax.text(
-            -2.25,
-            min(ys),
-            part.replace(" among ", "\namong\n"),
-            color=colour,
-            fontsize=10,
-            fontweight="bold",
-            va="center",
-            ha="left",
-        )
-    for number, (title, part, x, y) in CHAPTERS.items():
-        colour = PARTS[part]
+    for number, (title, part, _, _) in CHAPTERS.items():
+        x, y = centre(number)
         ax.add_patch(
             FancyBboxPatch(
                 (x - BOX_W / 2, y - BOX_H / 2),
                 BOX_W,
                 BOX_H,
-                boxstyle="round,pad=0.02,rounding_size=0.08",
+                boxstyle="round,pad=0,rounding_size=0.08",
                 facecolor="white",
-                edgecolor=colour,
+                edgecolor=PARTS[part],
                 linewidth=2.2,
                 zorder=2,
             )
         )
-        ax.text(
-            x,
-            y,
-            f"{number}\n{title}",
-            ha="center",
-            va="center",
-            fontsize=10,
-            color="#222222",
-            zorder=3,
-            linespacing=1.15,
-        )
-    x9, y9 = CHAPTERS["09"][2:]
-    ax.text(
-        x9,
-        y9 + BOX_H / 2 + 0.12,
-        "Capstone",
-        color=PARTS["Capstone"],
-        fontsize=10,
-        fontweight="bold",
-        ha="center",
-        va="bottom",
-    )
+        ax.text(x, y, f"{number}\n{title}", ha="center", va="center", zorder=3)
     for a, b in EDGES:
-        (xa, ya), (xb, yb) = CHAPTERS[a][2:], CHAPTERS[b][2:]
+        (xa, ya), (xb, yb) = centre(a), centre(b)
         ax.add_patch(
             FancyArrowPatch(
                 edge_point(xa, ya, xb, yb),
                 edge_point(xb, yb, xa, ya),
                 arrowstyle="-|>",
-                mutation_scale=14,
+                mutation_scale=13,
                 color="#444444",
-                linewidth=1.3,
+                linewidth=1.2,
                 shrinkA=0,
                 shrinkB=0,
                 zorder=1,
             )
         )
-    fig.tight_layout(pad=0.2)
+    # The key, in the empty cell at the bottom left.
+    x0, y0 = -BOX_W / 2, -2 * ROW + BOX_H / 2
+    for i, (part, colour) in enumerate(PARTS.items()):
+        y = y0 - 0.05 - i * 0.21
+        ax.add_patch(
+            FancyBboxPatch(
+                (x0, y - 0.07),
+                0.22,
+                0.14,
+                boxstyle="round,pad=0,rounding_size=0.03",
+                facecolor="white",
+                edgecolor=colour,
+                linewidth=2.2,
+            )
+        )
+        ax.text(x0 + 0.32, y, part, va="center", fontsize=FONT - 1)
+    fig.subplots_adjust(0, 0, 1, 1)
     return fig
 
 

@@ -1,0 +1,58 @@
+"""The book's own pages keep up with its chapters and its configuration.
+
+intro.md's chapter table, "How to use this book" (reading times, the
+chapter-dependency map) and the link to the instructors' instructions are
+written by hand; these tests fail when a chapter in _toc.yml is missing from
+one of them, or when the repository URL in _config.yml changes and the link
+does not.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import yaml
+
+from tests.book._paths import ROOT, toc_files
+
+CHAPTER_FILES = [f for f in toc_files() if f.startswith("chapters/")]
+NUMBERS = [f.split("/")[1][:2] for f in CHAPTER_FILES]
+HOW_TO_USE = (ROOT / "how_to_use.md").read_text(encoding="utf-8")
+
+
+def test_the_toc_has_chapters():
+    assert CHAPTER_FILES, "_toc.yml lists no chapter"
+
+
+def test_intro_links_every_chapter_in_the_toc():
+    intro = (ROOT / "intro.md").read_text(encoding="utf-8")
+    missing = [f for f in CHAPTER_FILES if f"]({f}.ipynb)" not in intro]
+    assert not missing, f"intro.md's chapter table has no row for {missing}"
+
+
+def test_how_to_use_gives_a_reading_time_for_every_chapter():
+    rows = re.findall(r"^\| (\d\d) .*\| (\d+) min \|$", HOW_TO_USE, re.M)
+    assert [n for n, _ in rows] == NUMBERS, rows
+
+
+def test_the_chapter_map_has_every_chapter():
+    spec = importlib.util.spec_from_file_location(
+        "make_chapter_map", ROOT / "images" / "make_chapter_map.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert sorted(module.CHAPTERS) == NUMBERS
+    for a, b in module.EDGES:
+        assert a < b, f"the map's arrow {a} -> {b} points backwards"
+    assert (ROOT / "images" / "chapter_map.svg").exists()
+
+
+def test_instructors_link_follows_the_repository_url():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    url = config["repository"]["url"].rstrip("/") + "#for-instructors"
+    assert f"]({url})" in HOW_TO_USE, f"how_to_use.md should link {url}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"^## For instructors$", readme, re.M), (
+        "README.md has no '## For instructors' section for the link to reach"
+    )
