@@ -20,12 +20,7 @@ from tests.book._paths import CHAPTERS, ROOT, toc_files
 # Their cell-role tests are expected to fail; strict, so that a chapter that
 # starts passing turns the run red until its name is removed from this list.
 # test_browser.py reads the same list. Shrink it to empty, never add to it.
-NOT_YET_CONVERTED: frozenset[str] = frozenset(
-    {
-        "08_training_on_digits",
-        "09_common_description",
-    }
-)
+NOT_YET_CONVERTED: frozenset[str] = frozenset()
 
 IGNORE_MARKER = "# NBVAL_IGNORE_OUTPUT"
 # Reprs that leak when a plotting cell does not end with `;` or plt.show().
