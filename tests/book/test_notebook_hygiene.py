@@ -166,6 +166,7 @@ MAX_VISIBLE_LINES = 15  # no visible code cell longer than this
 MAX_MEDIAN_LINES = 8  # the median visible code cell, per chapter
 MAX_LINE_CHARS = 79  # nothing scrolls sideways at 1280 px
 FOLDED = {"remove-input", "hide-input", "remove-cell"}
+REMOVED = {"remove-input", "remove-cell"}  # never shown, not even on a click
 NO_OUTPUT = {"remove-output", "remove-cell"}
 # Calls that only check or bookkeep: a cell made of nothing else is folded.
 CHECK_CALLS = {"glue", "checks.that", "checks.close", "checks.summary"}
@@ -260,9 +261,10 @@ def rule_cell_length(nb) -> list[str]:
 
 
 def rule_line_width(nb) -> list[str]:
+    """Code a reader can see (in view or one click away) and printed output."""
     problems = []
     for i, c in enumerate(code_cells(nb), 1):
-        visible = [] if _tags(c) & FOLDED else _lines(c)
+        visible = [] if _tags(c) & REMOVED else _lines(c)
         for kind, lines in (("code", visible), ("output", _output_lines(c))):
             for ln in lines:
                 if len(ln) > MAX_LINE_CHARS:
@@ -476,6 +478,13 @@ def test_a_wide_printed_line_is_caught_and_a_removed_output_is_not():
     wide.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 80)]
     assert any("output line of 80" in p for p in role_violations(_good(wide)))
     wide.metadata["tags"] = ["remove-output"]
+    assert role_violations(_good(wide)) == []
+
+
+def test_a_wide_line_one_click_away_is_caught_and_a_removed_one_is_not():
+    wide = _code("y = 1  # " + "x" * 80, ["hide-input"])
+    assert any("code line of 89" in p for p in role_violations(_good(wide)))
+    wide.metadata["tags"] = ["remove-input"]
     assert role_violations(_good(wide)) == []
 
 
