@@ -12,9 +12,12 @@ from __future__ import annotations
 import importlib.util
 import re
 
+import nbformat
 import yaml
 
 from tests.book._paths import ROOT, toc_files
+
+FOLDED = {"remove-input", "hide-input", "remove-cell"}
 
 CHAPTER_FILES = [f for f in toc_files() if f.startswith("chapters/")]
 NUMBERS = [f.split("/")[1][:2] for f in CHAPTER_FILES]
@@ -31,9 +34,40 @@ def test_intro_links_every_chapter_in_the_toc():
     assert not missing, f"intro.md's chapter table has no row for {missing}"
 
 
+def reading_minutes(nb) -> float:
+    """How to use this book's estimate: prose up to the exercises at 120 words
+    a minute, plus half a minute per code cell in view."""
+    cells = nb.cells
+    end = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if c.cell_type == "markdown" and "## Exercises" in c.source
+        ),
+        len(cells),
+    )
+    prose = "\n".join(c.source for c in cells[:end] if c.cell_type == "markdown")
+    prose = prose.split("## Exercises")[0]
+    words = len(re.findall(r"[A-Za-z]+", re.sub(r"\$[^$]*\$", "x", prose)))
+    in_view = [
+        c
+        for c in cells[:end]
+        if c.cell_type == "code" and not set(c.metadata.get("tags", [])) & FOLDED
+    ]
+    return words / 120 + 0.5 * len(in_view)
+
+
 def test_how_to_use_gives_a_reading_time_for_every_chapter():
     rows = re.findall(r"^\| (\d\d) .*\| (\d+) min \|$", HOW_TO_USE, re.M)
     assert [n for n, _ in rows] == NUMBERS, rows
+    for (number, minutes), name in zip(rows, CHAPTER_FILES, strict=True):
+        nb = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+        estimate = reading_minutes(nb)
+        # Rounded to five minutes, with five more of slack as chapters change.
+        assert abs(int(minutes) - estimate) <= 7.5, (
+            f"how_to_use.md gives chapter {number} {minutes} min; "
+            f"its length now says about {estimate:.0f}"
+        )
 
 
 def test_the_chapter_map_has_every_chapter():
