@@ -82,8 +82,8 @@ def draw() -> plt.Figure:
     plt.rcParams.update({"svg.hashsalt": "elu-book", "font.size": FONT})
     fig, ax = plt.subplots(figsize=FIGSIZE)
     fig.patch.set_facecolor("white")  # an opaque card, readable in dark mode
-    ax.set_xlim(-BOX_W / 2 - 0.05, 3 * COL + BOX_W / 2 + 0.05)
-    ax.set_ylim(-2 * ROW - BOX_H / 2 - 0.05, BOX_H / 2 + 0.05)
+    ax.set_xlim(-BOX_W / 2 - 0.15, 3 * COL + BOX_W / 2 + 0.15)
+    ax.set_ylim(-2 * ROW - BOX_H / 2 - 0.12, BOX_H / 2 + 0.12)
     ax.set_axis_off()
     for number, (title, part, _, _) in CHAPTERS.items():
         x, y = centre(number)
