@@ -90,3 +90,19 @@ def test_instructors_link_follows_the_repository_url():
     assert re.search(r"^## For instructors$", readme, re.M), (
         "README.md has no '## For instructors' section for the link to reach"
     )
+
+
+def test_how_to_use_gives_each_assignment_its_points():
+    """The points in the assignments table add up the questions' points, as
+    each question states them ("**Question 1 (5 points).**")."""
+    masters = sorted((ROOT / "assignments").glob("*.ipynb"))
+    assert masters, "assignments/ holds no master notebook"
+    for master in masters:
+        nb = nbformat.read(master, as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        stated = re.findall(r"\*\*Question \d+ \((\d+) points?\)", text)
+        assert stated, f"{master.name}: no '**Question N (P points)**'"
+        points = sum(int(p) for p in stated)
+        row = re.search(rf"\(`{master.stem}`\) \|.*\| (\d+) \|", HOW_TO_USE)
+        assert row, f"how_to_use.md lists no assignment {master.stem}"
+        assert int(row.group(1)) == points, (master.stem, row.group(1), points)
