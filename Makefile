@@ -20,7 +20,7 @@ $(BIN)/ruff check .
 $(BIN)/ruff format --check .
 endef
 
-.PHONY: help venv book test test-lib lint format lab execute bench clean assignments
+.PHONY: help venv book test test-lib lint format lab execute bench clean assignments pdf
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -32,6 +32,7 @@ help:
 	@echo "make execute  re-execute every chapter in place (after changing elu_lib or a chapter)"
 	@echo "make bench    time elu_lib against the alternatives"
 	@echo "make assignments  student notebooks + autograders into _build/assignments (otter)"
+	@echo "make pdf      build the whole book as one PDF, _build/latex/elu-book.pdf (needs TeX Live)"
 	@echo "make clean    remove _build and caches (keeps .venv)"
 
 # One stamp per extra of pyproject.toml (.venv/.installed-book, -test, -lab,
@@ -104,6 +105,12 @@ _build/assignments/%/.built: assignments/%.ipynb $(wildcard elu_lib/*.py) $(VENV
 	rm -rf $(@D)
 	$(BIN)/otter assign $< $(@D)
 	touch $@
+
+# The whole book as one PDF, from the outputs committed in the notebooks (as
+# make test's HTML), with XeLaTeX; the last line printed is the PDF's path.
+# TeX Live is not a pip package: README.md, "The PDF", says what to install.
+pdf: $(VENV)/.installed-book
+	$(PY) tools/book.py pdf
 
 bench: $(VENV)/.installed-runtime
 	$(PY) benchmarks/bench_elu.py

@@ -10,6 +10,9 @@
     python tools/book.py test-config  print the path of a copy of _config.yml
                                       that renders the committed outputs
                                       (make test)
+    python tools/book.py pdf          build the PDF book from the committed
+                                      outputs and print its path, last
+                                      (make pdf; needs TeX Live, see README)
 
 Each command takes its settings from _config.yml, so the cell timeout
 (execute.timeout) is written in one place.
@@ -28,6 +31,8 @@ proves those outputs are what the code produces now.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,6 +45,12 @@ TEST_BUILD = ROOT / "_build" / "test"
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 # Seconds a cell may run, wherever a chapter is executed.
 TIMEOUT = CONFIG["execute"]["timeout"]
+# `make pdf` builds in PDF_BUILD, with doctrees of its own (sharing
+# _build/.doctrees with `make book` would make each rebuild the other from
+# scratch), and leaves the book at PDF.
+PDF_BUILD = ROOT / "_build" / "pdf"
+PDF_NAME = Path(CONFIG["latex"]["latex_documents"]["targetname"]).stem + ".pdf"
+PDF = ROOT / "_build" / "latex" / PDF_NAME
 
 
 def execute() -> int:
@@ -116,11 +127,62 @@ def write_test_config() -> int:
     return 0
 
 
+def pdf() -> int | str:
+    """Build the PDF book from the committed outputs, as `make test` builds HTML.
+
+    Jupyter Book's pdflatex builder writes LaTeX (sphinx-jupyterbook-latex
+    switches the engine to XeLaTeX) and runs latexmk in
+    _build/pdf/_build/latex; the PDF is copied to _build/latex/. LaTeX stops
+    at its first error instead of waiting for input; the error is printed.
+    """
+    tools = ("xelatex", "latexmk", "xindy", "rsvg-convert")
+    missing = [tool for tool in tools if not shutil.which(tool)]
+    if missing:
+        return (
+            f"tools/book.py: make pdf needs {', '.join(missing)}: install TeX Live"
+            " (TeX Live, librsvg2-bin) as README.md says, in 'The PDF'"
+        )
+    write_test_config()
+    env = {**os.environ, "LATEXOPTS": "-interaction=nonstopmode -halt-on-error"}
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    latex_dir = PDF_BUILD / "_build" / "latex"
+    built = latex_dir / PDF_NAME
+    built.unlink(missing_ok=True)
+    command = [
+        os.fspath(jupyter_book), "build", os.fspath(ROOT), "--builder", "pdflatex",
+        "--config", os.fspath(TEST_BUILD / "_config.yml"),
+        "--path-output", os.fspath(PDF_BUILD),
+    ]  # fmt: skip
+    result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL)
+    if result.returncode != 0 or not built.exists():
+        log = latex_dir / (built.stem + ".log")
+        if log.exists():
+            lines = log.read_text(errors="replace").splitlines()
+            errors = [i for i, line in enumerate(lines) if line.startswith("!")]
+            for i in errors[:3]:
+                print("\n".join(lines[i : i + 6]), file=sys.stderr)
+        return f"tools/book.py: the PDF build failed; see {os.path.relpath(log)}"
+    PDF.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(built, PDF)
+    pages = ""
+    if shutil.which("pdfinfo"):  # poppler-utils, which the PDF test uses too
+        info = subprocess.run(["pdfinfo", PDF], capture_output=True, text=True)
+        pages = "".join(
+            f"{line.split()[1]} pages, "
+            for line in info.stdout.splitlines()
+            if line.startswith("Pages:")
+        )
+    print(f"{PDF_NAME}: {pages}{PDF.stat().st_size / 1e6:.1f} MB")
+    print(PDF)
+    return 0
+
+
 if __name__ == "__main__":
     commands = {
         "execute": execute,
         "execute-inplace": execute_inplace,
         "test-config": write_test_config,
+        "pdf": pdf,
     }
     command, *args = sys.argv[1:] or [None]
     if command not in commands or (args and command != "execute-inplace"):
