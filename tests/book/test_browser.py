@@ -10,7 +10,8 @@ visit recorded. A full-page screenshot of each goes to `_build/screenshots/`
 On each chapter page it also measures what issue 14 asks of a page that reads
 as a book: no code or output block scrolls sideways at 1280 px, and the code
 left in view (hidden inputs not counted) is short. The measurements are
-printed (test_visible_code_report).
+printed and saved to `visible_code.txt` next to the `html/` directory
+tested (test_visible_code_report).
 
 Without Chromium the module is skipped, unless ELU_REQUIRE_BROWSER=1 (set by
 .ci/run), in which case it fails.
@@ -58,6 +59,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = HTML.parent / "screenshots"
+REPORT = HTML.parent / "visible_code.txt"  # test_visible_code_report writes it
 PAGES = toc_files()
 CHAPTER_PAGES = [n for n in PAGES if n.startswith("chapters/")]
 # Rendered text that means MathJax left the TeX source on the page.
@@ -447,6 +449,11 @@ def test_visible_code_report(visits, capsys):
     total = sum(sum(visits[n].code_lines) for n in CHAPTER_PAGES)
     scrolling = sum(len(visits[n].scrolling) for n in CHAPTER_PAGES)
     rows.append(f"{'all chapters':40} {'':5} {total:5} {'':6} {'':4} {scrolling:6}")
+    report = "\n".join(
+        ["Visible code at 1280 px (rendered lines; hidden inputs not counted)", *rows]
+    )
+    # Printed, and saved beside the screenshots: under pytest-xdist (make
+    # test) a worker's output does not reach the terminal.
+    REPORT.write_text(report + "\n", encoding="utf-8")
     with capsys.disabled():
-        print("\nVisible code at 1280 px (rendered lines; hidden inputs not counted)")
-        print("\n".join(rows))
+        print("\n" + report)
