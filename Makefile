@@ -93,17 +93,22 @@ execute: $(VENV)/.installed-book
 
 # otter assign turns each graded master into _build/assignments/<name>/student/
 # (to hand out) and .../autograder/ (the zip to grade with; see README), after
-# checking that its solutions pass every test. `make -j3 assignments` builds the
-# three at once.
-ASSIGNMENTS := $(patsubst assignments/%.ipynb,_build/assignments/%/.built,\
-                 $(sort $(wildcard assignments/*.ipynb)))
+# checking that its solutions pass every test; the student notebook is copied
+# to assignments/, where the repository publishes it. The masters hold the
+# solutions, so they are private: MASTERS is the folder that holds them (README,
+# "For instructors"). `make -j3 assignments` builds the three at once.
+MASTERS ?= private/assignments
+ASSIGNMENTS := $(patsubst $(MASTERS)/%.ipynb,_build/assignments/%/.built,\
+                 $(sort $(wildcard $(MASTERS)/*.ipynb)))
 
 assignments: $(VENV)/.installed-test $(ASSIGNMENTS)
+	@test -n "$(ASSIGNMENTS)" || { echo "No masters in $(MASTERS) (README, For instructors)"; exit 1; }
 	@echo "Student notebooks and autograders are in $(CURDIR)/_build/assignments"
 
-_build/assignments/%/.built: assignments/%.ipynb $(wildcard elu_lib/*.py) $(VENV)/.installed-test
+_build/assignments/%/.built: $(MASTERS)/%.ipynb $(wildcard elu_lib/*.py) $(VENV)/.installed-test
 	rm -rf $(@D)
 	$(BIN)/otter assign $< $(@D)
+	cp $(@D)/student/$*.ipynb assignments/$*.ipynb
 	touch $@
 
 # The whole book as one PDF, from the outputs committed in the notebooks (as
