@@ -160,23 +160,27 @@ def master_secrets(path: Path) -> tuple[set[str], set[str], set[str]]:
     return solution - public - {""}, hidden - public - {""}, hidden_names
 
 
+def texts_of(value) -> list[str]:
+    """Every string in a JSON value (a notebook's sources, outputs, metadata)."""
+    found = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
 def texts(folder: Path) -> list[str]:
     """Every string in every file under ``folder`` (notebooks: their JSON strings)."""
     found = []
-
-    def walk(value):
-        if isinstance(value, str):
-            found.append(value)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
     for path in folder.rglob("*"):
         if path.suffix == ".ipynb":
-            walk(json.loads(path.read_text(encoding="utf-8")))
+            found += texts_of(json.loads(path.read_text(encoding="utf-8")))
         elif path.is_file():
             found.append(path.read_text(encoding="utf-8", errors="replace"))
     return found
