@@ -93,8 +93,10 @@ execute: $(VENV)/.installed-book
 
 # otter assign turns each graded master into _build/assignments/<name>/student/
 # (to hand out) and .../autograder/ (the zip to grade with; see README), after
-# checking that its solutions pass every test; the student notebook is copied
-# to assignments/, where the repository publishes it. The masters hold the
+# checking that its solutions pass every test; assignments/package.py then puts
+# elu_lib into the zip's (Gradescope) environment and prints the solutions to
+# PDF, and the student notebook is copied to assignments/, where the
+# repository publishes it. The masters hold the
 # solutions, so they are private: MASTERS is the folder that holds them (README,
 # "For instructors"). `make -j3 assignments` builds the three at once.
 MASTERS ?= private/assignments
@@ -108,6 +110,7 @@ assignments: $(VENV)/.installed-test $(ASSIGNMENTS)
 _build/assignments/%/.built: $(MASTERS)/%.ipynb $(wildcard elu_lib/*.py) $(VENV)/.installed-test
 	rm -rf $(@D)
 	$(BIN)/otter assign $< $(@D)
+	$(PY) assignments/package.py $(@D)
 	cp $(@D)/student/$*.ipynb assignments/$*.ipynb
 	touch $@
 
