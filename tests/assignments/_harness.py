@@ -21,6 +21,7 @@ import nbformat
 from tests.book._paths import ROOT
 
 GRADE = ROOT / "assignments" / "grade.py"
+PACKAGE = ROOT / "assignments" / "package.py"
 EXAMPLE = ROOT / "tests" / "assignments" / "example" / "00_example.ipynb"
 # The private masters (README, "For instructors"): ELU_MASTERS or private/assignments.
 MASTERS_DIR = Path(os.environ.get("ELU_MASTERS", ROOT / "private" / "assignments"))

@@ -15,8 +15,11 @@ notebook and every case; the three runs go side by side.
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -93,7 +96,17 @@ def write_case(case: dict, built: Path, name: str, dest: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, Path]:
-    return H.build(H.MASTERS, tmp_path_factory.mktemp("assignments"))
+    """otter assign, then package.py's Gradescope zip (as make assignments;
+    the solutions PDF, which takes Chromium and half a minute, is left out)."""
+    built = H.build(H.MASTERS, tmp_path_factory.mktemp("assignments"))
+    run = subprocess.run(
+        [sys.executable, str(H.PACKAGE), "--no-pdf", *map(str, built.values())],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return built
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +161,25 @@ def test_otter_assign_writes_student_notebook_and_autograder(built, name):
     assert [p.name for p in (built[name] / "student").iterdir()] == [f"{name}.ipynb"]
     (autograder,) = (built[name] / "autograder").glob(f"{name}-autograder_*.zip")
     assert autograder.stat().st_size > 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_gradescope_zip_installs_elu_lib_and_its_dependencies(built, name):
+    """Gradescope builds the grading environment from environment.yml: it
+    installs the elu_lib wheel in the zip, and with it SymPy and NumPy."""
+    (path,) = (built[name] / "autograder").glob("*-autograder_*.zip")
+    with zipfile.ZipFile(path) as zf:
+        environment = yaml.safe_load(zf.read("environment.yml"))
+        (wheel,) = [n for n in zf.namelist() if n.startswith("elu_lib-")]
+        with zipfile.ZipFile(io.BytesIO(zf.read(wheel))) as whl:
+            files = whl.namelist()
+            (meta,) = [n for n in files if n.endswith(".dist-info/METADATA")]
+            requires = whl.read(meta).decode()
+    (pip,) = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
+    assert f"/autograder/source/{wheel}" in pip
+    assert any(p.startswith("otter-grader") for p in pip)
+    assert {"elu_lib/symbolic.py", "elu_lib/activations.py"} <= set(files)
+    assert "Requires-Dist: sympy" in requires and "Requires-Dist: numpy" in requires
 
 
 @pytest.mark.parametrize("name", NAMES)
