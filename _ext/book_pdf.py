@@ -13,6 +13,8 @@ to a PDF, which stays vector, by librsvg's rsvg-convert (Debian: librsvg2-bin,
 which `make pdf` checks for). The HTML keeps the SVG. This replaces
 sphinx.ext.imgconverter, which sphinx-jupyterbook-latex would load and which
 needs ImageMagick with an SVG delegate (jblatex_load_imgconverter: false).
+Proofs are set as in print, and the bibliography appears once (the classes
+below say why).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import subprocess
 from pathlib import Path
 
 import yaml
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging
 
@@ -95,9 +100,58 @@ class SvgToPdf(ImageConverter):
         return True
 
 
+class ProofsAsText(SphinxPostTransform):
+    """LaTeX: a proof as plain paragraphs led by an italic "Proof.", as in print.
+
+    sphinx-proof writes a proof as an admonition without a title, which LaTeX
+    shows as a box under an empty title bar.
+    """
+
+    builders = ("latex",)
+    default_priority = 400
+
+    def run(self, **kwargs) -> None:
+        lead = "Proof. "
+        for box in list(self.document.findall(nodes.admonition)):
+            if "proof" not in box["classes"] or box.next_node(nodes.title):
+                continue
+            first = box.next_node(nodes.paragraph)
+            if (
+                first is not None
+                and first.children
+                and isinstance(first[0], nodes.Text)
+                and first[0].startswith(lead)
+            ):
+                rest = nodes.Text(first[0].astext()[len(lead) :])
+                first.replace(first[0], rest)
+                first.insert(0, nodes.emphasis(text=lead.strip()))
+                first.insert(1, nodes.Text(" "))
+            box.replace_self(box.children)
+
+
+class OneBibliography(SphinxPostTransform):
+    """LaTeX: drop the page that holds the bibliography directive.
+
+    Sphinx's LaTeX writer gathers every citation into one "Bibliography"
+    chapter at the end of the book (sphinx.builders.latex.transforms,
+    priority 750), which left bibliography.md as a chapter with one sentence.
+    """
+
+    builders = ("latex",)
+    default_priority = 760
+
+    def run(self, **kwargs) -> None:
+        docnames = {key.docname for key in self.env.get_domain("cite").bibliographies}
+        for start in list(self.document.findall(addnodes.start_of_file)):
+            if start["docname"] in docnames:
+                start.parent.remove(start)
+
+
 def setup(app):
     app.connect("builder-inited", _copy_pdf)
     # After sphinx-book-theme has built the download menu (priority 501).
     app.connect("html-page-context", _add_download_link, priority=502)
     app.add_post_transform(SvgToPdf)
+    app.add_post_transform(ProofsAsText)
+    app.add_post_transform(OneBibliography)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

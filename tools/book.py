@@ -139,8 +139,8 @@ def pdf() -> int | str:
     missing = [tool for tool in tools if not shutil.which(tool)]
     if missing:
         return (
-            f"tools/book.py: make pdf needs {', '.join(missing)}: install TeX Live"
-            " (TeX Live, librsvg2-bin) as README.md says, in 'The PDF'"
+            f"tools/book.py: make pdf needs {', '.join(missing)}: install the"
+            " packages that README.md names in 'The PDF' (TeX Live and more)"
         )
     write_test_config()
     env = {**os.environ, "LATEXOPTS": "-interaction=nonstopmode -halt-on-error"}
