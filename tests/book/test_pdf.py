@@ -43,7 +43,12 @@ def book_sources() -> list[Path]:
     files = [source_of(entry) for entry in toc_files()]
     files += [ROOT / name for name in ("_config.yml", "_toc.yml", "references.bib")]
     for folder in ("images", "_ext", "_latex"):
-        files += [p for p in (ROOT / folder).rglob("*") if p.is_file()]
+        # Not Python's bytecode caches, which importing a script (re)writes.
+        files += [
+            p
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        ]
     return files
 
 
