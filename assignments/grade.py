@@ -355,13 +355,19 @@ class Grader:
         if not self.unsafe:
             try:
                 namespace = f"pid:[{json.loads(info)['pid-namespace']}]"
-                left = sandbox.kill_all(sandbox.processes_in(namespace))
-                if left:
-                    job.integrity.append(
-                        f"{left} processes outlived the notebook (killed)"
-                    )
             except (ValueError, KeyError):
-                pass
+                namespace = None
+            # Once the sandbox's first process ends, the kernel kills the rest
+            # of its namespace: give it a moment, then kill what is still there.
+            left = sandbox.processes_in(namespace) if namespace else []
+            deadline = time.monotonic() + 2
+            while left and time.monotonic() < deadline:
+                time.sleep(0.05)
+                left = sandbox.processes_in(namespace)
+            if sandbox.kill_all(left):
+                job.integrity.append(
+                    f"{len(left)} processes outlived the sandbox (killed)"
+                )
         else:
             try:
                 os.killpg(job.process.pid, signal.SIGKILL)
@@ -421,6 +427,11 @@ class Grader:
             line = f"the notebook {what}"
         if reason is None:
             job.integrity.append(f"{where}: exited the kernel or crashed")
+        elif reason == "stall":
+            job.integrity.append(
+                f"{where}: did not stop when its time ran out (it ignores the "
+                "alarm, or loops in C code)"
+            )
         job.problems.append(line)
         job.student_problems.append(line)
         timed_out = time.monotonic() - job.started > self.args.timeout

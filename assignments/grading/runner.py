@@ -244,6 +244,7 @@ class Guard:
         }
         self.before = {name: dict(vars(m)) for name, m in self.watched.items()}
         self.modules = dict(sys.modules)
+        self.reported: set = set()  # each change once, where it was first seen
 
     def check_modules(self) -> None:
         """Report each change to the watched modules and to ``sys.modules``."""
@@ -269,21 +270,25 @@ class Guard:
                     if new is _MISSING
                     else "changed"
                 )
-                self.flag(f"{verb} {name}.{key}")
+                self._once(f"{verb} {name}.{key}")
         modules = sys.modules
         for key, old in self.modules.items():
             new = modules.get(key, _MISSING)
             if new is _MISSING:
-                self.flag(f"removed sys.modules[{key!r}]")
+                self._once(f"removed sys.modules[{key!r}]")
             elif new is not old:
-                self.flag(f"replaced sys.modules[{key!r}]")
+                self._once(f"replaced sys.modules[{key!r}]")
         for key in list(modules):
             if key not in self.modules and not isinstance(
                 modules[key], types.ModuleType
             ):
-                self.flag(f"put a non-module into sys.modules[{key!r}]")
-        if sys.modules is not modules:
-            self.flag("replaced sys.modules")
+                self._once(f"put a non-module into sys.modules[{key!r}]")
+
+    def _once(self, text: str) -> None:
+        """Report a change once, where it was first seen."""
+        if text not in self.reported:
+            self.reported.add(text)
+            self.flag(text)
 
 
 _MISSING = object()

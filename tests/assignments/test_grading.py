@@ -213,7 +213,7 @@ HOSTILE = {
             "    pass"
         ],
         {**NONE, "q1_relu": 2.0},
-        [],
+        ["did not stop when its time ran out"],
     ),
     "c_loop": (
         {
@@ -224,7 +224,7 @@ HOSTILE = {
         },
         [],
         {**NONE, "q1_relu": 2.0},
-        [],
+        ["did not stop when its time ran out"],
     ),
     "always_equal_sympy": (
         {
