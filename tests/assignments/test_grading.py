@@ -309,6 +309,8 @@ def example(tmp_path_factory) -> dict:
         answers = {k: v.format(**paths) for k, v in answers.items()}
         cells = [c.format(**paths) for c in cells]
         H.fill(student, answers, subs / f"{name}.ipynb", append=cells)
+    roster = results.parent / "roster.csv"
+    roster.write_text("student_id,name\nother_student,A. Other\nabsent,N. Body\n")
     before = hashlib.sha256(other.read_bytes()).hexdigest()
     start = time.monotonic()
     process = H.grade(
@@ -327,6 +329,8 @@ def example(tmp_path_factory) -> dict:
         "1024",
         "--timeout",
         "120",
+        "--roster",
+        str(roster),
     )
     graded = H.rows(process, results)
     graded.update(
@@ -419,7 +423,12 @@ def test_feedback_names_each_failure_without_hidden_source(example):
     assert "FAILED (hidden test, 1 pt): relu keeps float32 as float32" in feedback
     assert "np.testing.assert_allclose(out, np.maximum(z, 0))" not in feedback
     lms = (example["dir"] / "grades_lms.csv").read_text().splitlines()
-    assert lms[0] == "student_id,score,possible" and "other_student,6,6" in lms
+    assert lms == [
+        "student_id,name,score,possible,submitted",
+        "other_student,A. Other,6,6,yes",
+        "absent,N. Body,0,6,no",
+    ]
+    assert "not on the roster: allocate_4gib, always_equal_sympy" in example["output"]
 
 
 def test_refuses_without_root_unless_unsafe(example, tmp_path):
