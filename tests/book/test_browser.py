@@ -108,6 +108,7 @@ class Visit:
     links: list[str] = field(default_factory=list)  # same-origin hrefs
     headings: list[tuple[int, str]] = field(default_factory=list)  # rendered
     scrolling: list[str] = field(default_factory=list)  # blocks wider than shown
+    scrolling_opened: list[str] = field(default_factory=list)  # every fold open
     code_lines: list[int] = field(default_factory=list)  # per visible code cell
 
 
@@ -227,6 +228,28 @@ async () => {
 """
 
 
+# Every fold opened (hide-input <details>, solution dropdowns), then the same
+# sideways-scroll measurement: what one click shows must fit too.
+_OPENED_JS = """
+async () => {
+  document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  document.querySelectorAll(".toggle-hidden")
+    .forEach((el) => el.classList.remove("toggle-hidden"));
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const main = document.querySelector("main") || document.body;
+  return [...new Set(main.querySelectorAll(
+      "pre, .cell_output > *, .cell_output mjx-container, .cell_output table"))]
+    .filter((el) => el.getClientRects().length > 0
+      && el.checkVisibility({visibilityProperty: true}))
+    .filter((el) => el.scrollWidth > el.clientWidth + 1)
+    .filter((el) => el.parentElement.classList.contains("cell_output")
+      || getComputedStyle(el).overflowX !== "visible")
+    .map((el) => `${el.tagName.toLowerCase()}.${el.className}`.slice(0, 50)
+      + ": " + el.textContent.trim().slice(0, 50));
+}
+"""
+
+
 @pytest.fixture(scope="module")
 def visits(server, browser) -> dict[str, Visit]:
     """Load every toc page once; the tests below read the record."""
@@ -250,6 +273,7 @@ def visits(server, browser) -> dict[str, Visit]:
         shot = SCREENSHOTS / f"{name}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
+        visit.scrolling_opened = page.evaluate(_OPENED_JS)
         page.close()
         result[name] = visit
     return result
@@ -420,6 +444,13 @@ def _chapter_params() -> list:
 def test_nothing_scrolls_sideways(visits, name):
     """At 1280 px no code or output block needs a horizontal scroll bar."""
     scrolling = visits[name].scrolling
+    assert not scrolling, f"{name}: {len(scrolling)} blocks scroll: {scrolling}"
+
+
+@pytest.mark.parametrize("name", _chapter_params())
+def test_nothing_scrolls_sideways_with_every_fold_open(visits, name):
+    """Nor does hidden code, or a solution, once a click has opened it."""
+    scrolling = visits[name].scrolling_opened
     assert not scrolling, f"{name}: {len(scrolling)} blocks scroll: {scrolling}"
 
 
