@@ -7,6 +7,7 @@ produces now; these checks catch what nbval does not look at.
 from __future__ import annotations
 
 import ast
+import copy
 import re
 import statistics
 
@@ -165,6 +166,9 @@ def test_every_chapter_asserts_its_claims(notebook):
 MAX_VISIBLE_LINES = 15  # no visible code cell longer than this
 MAX_MEDIAN_LINES = 8  # the median visible code cell, per chapter
 MAX_LINE_CHARS = 79  # nothing scrolls sideways at 1280 px
+# A solution's box is narrower: 74 characters fit it at 1280 px (code at
+# 13 px, _static/code-width.css); test_browser.py measures the real width.
+MAX_SOLUTION_CHARS = 74
 FOLDED = {"remove-input", "hide-input", "remove-cell"}
 REMOVED = {"remove-input", "remove-cell"}  # never shown, not even on a click
 NO_OUTPUT = {"remove-output", "remove-cell"}
@@ -260,17 +264,32 @@ def rule_cell_length(nb) -> list[str]:
     return problems
 
 
+def _in_solution(nb) -> set[int]:
+    """Ids of the code cells between a solution-start and its solution-end."""
+    inside, ids = False, set()
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            if re.search(r"\{solution-start\}", c.source):
+                inside = True
+            if re.search(r"\{solution-end\}", c.source):
+                inside = False
+        elif c.cell_type == "code" and inside:
+            ids.add(id(c))
+    return ids
+
+
 def rule_line_width(nb) -> list[str]:
     """Code a reader can see (in view or one click away) and printed output."""
-    problems = []
+    problems, solution = [], _in_solution(nb)
     for i, c in enumerate(code_cells(nb), 1):
+        limit = MAX_SOLUTION_CHARS if id(c) in solution else MAX_LINE_CHARS
         visible = [] if _tags(c) & REMOVED else _lines(c)
         for kind, lines in (("code", visible), ("output", _output_lines(c))):
             for ln in lines:
-                if len(ln) > MAX_LINE_CHARS:
+                if len(ln) > limit:
                     problems.append(
                         f"code cell {i}: {kind} line of {len(ln)} characters "
-                        f"(limit {MAX_LINE_CHARS}): {ln[:40]!r}"
+                        f"(limit {limit}): {ln[:40]!r}"
                     )
     return problems
 
@@ -479,6 +498,13 @@ def test_a_wide_printed_line_is_caught_and_a_removed_output_is_not():
     assert any("output line of 80" in p for p in role_violations(_good(wide)))
     wide.metadata["tags"] = ["remove-output"]
     assert role_violations(_good(wide)) == []
+
+
+def test_a_solution_line_has_the_narrower_limit():
+    nb = copy.deepcopy(_good())  # the example cells are shared
+    code = next(c for c in nb.cells if c.source.startswith("x = 1 + 1"))
+    code.source += "\ny = 2  # " + "x" * 66  # 75 characters
+    assert any("(limit 74)" in p for p in role_violations(nb)), role_violations(nb)
 
 
 def test_a_wide_line_one_click_away_is_caught_and_a_removed_one_is_not():
