@@ -2,10 +2,14 @@
 
 Work is done in blocks of :data:`BLOCK` elements, each passing through a few
 ufuncs with ``out=`` while it is still in the L2 cache, the compute-bound
-ufunc first so that it, not a cheap min/max, streams the input in. Extra
-memory is the output plus three scratch blocks per thread (3 x 256 KiB,
-allocated on the thread's first call and then reused), never a full-size
-temporary.
+ufunc first so that it, not a cheap min/max, streams the input in.
+
+Extra memory, beyond the output: three scratch blocks per thread (3 x 256
+KiB, allocated on the thread's first call and then reused); the
+double-double kernels add a few block-sized temporaries (at most about
+4 MiB, whatever the size of ``z``). One case is not bounded: an N-d ``z``
+that is not contiguous is first copied whole by ``reshape(-1)``
+(``np.ascontiguousarray`` it yourself, or pass 1-d slices, to avoid that).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ def real_array(fname: str, z: ArrayLike) -> tuple[np.ndarray, np.dtype]:
     if x.dtype.kind in "biu":
         return x, np.dtype(np.float64)
     if x.dtype.kind == "f" and x.dtype.itemsize <= 8:
-        return x, x.dtype
+        return x, x.dtype.newbyteorder("=")  # big-endian in, native out
     raise TypeError(
         f"{fname}: z must hold real numbers (float16/32/64, int or bool), "
         f"got dtype {x.dtype}"

@@ -167,7 +167,9 @@ def scaled_expm1(x: np.ndarray, x_lo, c_hi: float, c_lo: float) -> np.ndarray:
     NaN comes out finite; the caller restores it.
     """
     scale, P_hi, P_lo, B_hi, B_lo = expm1_tables(c_hi, c_lo)
-    xk = np.fmin(np.fmax(x, _X_MIN), -_TINY)  # fmax/fmin turn NaN into -40
+    # NaN -> a valid index: x is min(z, 0) here, a quiet NaN, which fmax
+    # turns into -40.
+    xk = np.fmin(np.fmax(x, _X_MIN), -_TINY)
     k = np.rint(xk * -_N)
     idx = k.astype(np.intp)
     r = xk + k / _N  # exact (Sterbenz)
@@ -351,7 +353,9 @@ def exp_dd(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (and for NaN) it is NumPy's exp: there 1 + e^u == 1 anyway.
     """
     E_hi, E_lo, _, _ = exp_table()
-    # NaN -> -40, so that the index is valid (fmax keeps a signalling NaN).
+    # NaN -> -40, so that the index is valid; a comparison, since u = -|z|
+    # may be a signalling NaN (abs and negation keep it), and np.fmax does not
+    # map one to -40 on every path.
     uk = np.where(u >= _X_MIN, u, _X_MIN)
     k = np.rint(uk * -_N)
     idx = k.astype(np.intp)

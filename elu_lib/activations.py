@@ -1,11 +1,13 @@
 r"""ELU and its neighbours in NumPy: each body is the formula, to copy.
 
 Every activation ``f`` comes with its derivative ``f_grad`` (d/dz). The body
-of each function below *is* its formula in plain NumPy, the line to copy
-into your own code. The library does not run that line as it stands: the
-:func:`_elementwise` decorator runs an exact kernel from
-:mod:`elu_lib._kernels` instead, block by block (:mod:`elu_lib._blocks`),
-and keeps the body as ``f.formula``. The tests check that the two agree.
+of each function below *is* its formula in plain NumPy (for an ndarray
+``z``), the line to copy into your own code; where the plain formula falls
+short of the library (accuracy far out, a warning), the docstring says so.
+The library does not run that line as it stands: the :func:`_elementwise`
+decorator runs an exact kernel from :mod:`elu_lib._kernels` instead, block
+by block (:mod:`elu_lib._blocks`), and keeps the body as ``f.formula``. The
+tests check that the two agree.
 The maths itself is written down once, as SymPy expressions, in
 :mod:`elu_lib.symbolic`.
 
@@ -91,13 +93,15 @@ def _elementwise(kernels: Callable[..., tuple], **checks: Callable) -> Callable:
 
         @functools.wraps(formula)
         def function(*args, **kwargs) -> Result:
-            bound = signature.bind(*args, **kwargs)
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as e:  # e.g. an unknown keyword: say whose
+                raise TypeError(f"{name}: {e}") from None
             bound.apply_defaults()
-            z, *values = bound.arguments.values()
             params = {
-                p: checks[p](name, p, v) for p, v in zip(checks, values, strict=True)
+                p: check(name, p, bound.arguments[p]) for p, check in checks.items()
             }
-            return apply(name, z, *kernels(**params))
+            return apply(name, bound.arguments["z"], *kernels(**params))
 
         function.formula = formula
         return function
@@ -106,8 +110,9 @@ def _elementwise(kernels: Callable[..., tuple], **checks: Callable) -> Callable:
 
 
 # --------------------------------------------------------------------------
-# The ELU family: one kernel, K.elu_family(coef, scale, divisor), where
-#   f(z) = scale * z for z > 0,  coef * expm1(z / divisor) for z <= 0.
+# The ELU family: one kernel, K.elu_family(coef, scale, divisor, grad), where
+#   f(z) = scale * z for z > 0,  coef * expm1(z / divisor) for z <= 0,
+# or, with grad, its derivative.
 
 
 @_elementwise(lambda alpha: K.elu_family(alpha, 1.0, 1.0, False), alpha=_POSITIVE)
@@ -199,7 +204,10 @@ def celu_grad(z: ArrayLike, alpha: float = 1.0) -> Result:
             e^{z/\alpha}, & z \le 0
         \end{cases}
 
-    Both branches give 1 at z = 0. Accuracy: within 1.5 ULP.
+    Both branches give 1 at z = 0. Accuracy: within 1.5 ULP. The formula
+    below is not, far from 0: the rounding of z/alpha becomes a relative
+    error of about |z/alpha| 2^-53 in the result (hundreds of ULPs at
+    z/alpha = -500); the library carries z/alpha exactly.
 
     >>> celu_grad(np.array([-2.0, 0.0, 3.0]), alpha=2.0)
     array([0.36787944, 1.        , 1.        ])
@@ -222,7 +230,8 @@ def selu(z: ArrayLike) -> Result:
     (lambda) = 1.0507009873554804..., the paper's constants.
 
     Accuracy: faithfully rounded; lambda*alpha is carried from the paper's
-    32 digits as a double-double, and z > 0 is one rounding of lambda*z.
+    32 digits as a double-double, and z > 0 is one rounding of
+    ``SELU_SCALE * z``.
 
     >>> selu(np.array([-1.0, 0.0, 1.0]))
     array([-1.11133074,  0.        ,  1.05070099])
@@ -262,7 +271,7 @@ def relu(z: ArrayLike) -> Result:
     >>> relu(np.array([-1.5, 0.0, 2.5]))
     array([0. , 0. , 2.5])
     """
-    return np.maximum(z, 0)
+    return np.maximum(z, 0) + 0.0  # + 0.0: maximum(-0, 0) may give -0
 
 
 @_elementwise(lambda: K.leaky_family(0.0, True, relu=True))
@@ -274,7 +283,7 @@ def relu_grad(z: ArrayLike) -> Result:
     >>> relu_grad(np.array([-1.5, 0.0, 2.5]))
     array([0., 0., 1.])
     """
-    return np.where(z > 0, 1.0, 0.0)
+    return np.heaviside(z, 0.0)
 
 
 @_elementwise(lambda negative_slope: K.leaky_family(negative_slope, False),
@@ -292,7 +301,9 @@ def leaky_relu(z: ArrayLike, negative_slope: float = 0.01) -> Result:
     Args:
         z: pre-activations.
         negative_slope: the slope s for z <= 0; any finite number, as in
-            PyTorch (0 gives ReLU).
+            PyTorch. 0 gives ReLU up to the sign of zero (s z is -0 for
+            z < 0); there the formula below gives NaN at z = -inf (0 * inf),
+            the library -0.0.
 
     >>> leaky_relu(np.array([-2.0, 0.0, 3.0]), negative_slope=0.1)
     array([-0.2,  0. ,  3. ])
@@ -309,7 +320,8 @@ def leaky_relu_grad(z: ArrayLike, negative_slope: float = 0.01) -> Result:
     >>> leaky_relu_grad(np.array([-2.0, 0.0, 3.0]), negative_slope=0.1)
     array([0.1, 0.1, 1. ])
     """
-    return np.where(z > 0, 1.0, negative_slope)
+    t = np.heaviside(z, 0.0)  # 1 for z > 0, 0 for z <= 0, NaN for NaN
+    return t + (1 - t) * negative_slope
 
 
 # --------------------------------------------------------------------------
@@ -320,14 +332,16 @@ def leaky_relu_grad(z: ArrayLike, negative_slope: float = 0.01) -> Result:
 def sigmoid(z: ArrayLike) -> Result:
     r"""Logistic sigmoid, :math:`\sigma(z) = 1 / (1 + e^{-z})`.
 
-    Only e^-|z| <= 1 is ever computed, so nothing overflows, and for z < 0
-    the tail e^z / (1 + e^z) keeps full relative precision down to the
-    smallest subnormal. Accuracy: faithfully rounded.
+    Only e^-|z| <= 1 is ever computed, so nothing overflows (1 / (1 +
+    np.exp(-z)) would, for z < -709), and for z < 0 the tail e^z / (1 + e^z)
+    keeps full relative precision down to the smallest subnormal. Accuracy:
+    faithfully rounded.
 
     >>> sigmoid(np.array([-800.0, -1.0, 0.0, 1.0, 800.0]))
     array([0.        , 0.26894142, 0.5       , 0.73105858, 1.        ])
     """
-    return 1 / (1 + np.exp(-z))
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 @_elementwise(lambda: K.logistic_family("sigmoid_grad"))

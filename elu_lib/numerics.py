@@ -47,7 +47,7 @@ from contextlib import contextmanager
 import mpmath
 import numpy as np
 
-from elu_lib._checks import real
+from elu_lib._checks import integer, real
 
 __all__ = [
     "elu_where_snippet",
@@ -773,12 +773,7 @@ def time_per_element(
         ("repeats", repeats),
         ("min_elements", min_elements),
     ):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(
-                f"{fname}: {pname} must be an int, got {type(value).__name__}"
-            )
-        if value < 1:
-            raise ValueError(f"{fname}: {pname} must be positive, got {value}")
+        integer(fname, pname, value, 1)
     if clock not in _CLOCKS:
         raise ValueError(
             f"{fname}: clock must be one of {sorted(_CLOCKS)}, got {clock!r}"
@@ -911,10 +906,7 @@ def gaussian_expectation(
     for b in breakpoints:
         _real(fname, "breakpoints", b)
     if dps is not None:
-        if isinstance(dps, bool) or not isinstance(dps, numbers.Integral):
-            raise TypeError(f"{fname}: dps must be an int, got {type(dps).__name__}")
-        if dps < 1:
-            raise ValueError(f"{fname}: dps must be positive, got {dps}")
+        integer(fname, "dps", dps, 1)
         with mpmath.workdps(dps):
             m, s = mpmath.mpf(mu), mpmath.mpf(sigma)
             cuts = sorted({m, *(mpmath.mpf(b) for b in breakpoints)})

@@ -27,7 +27,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-from elu_lib.registry import ACTIVATIONS
+from elu_lib.registry import ACTIVATIONS, get
 
 __all__ = [
     "PALETTE",
@@ -242,9 +242,15 @@ def plot_activations(
     matplotlib Axes
     """
     z = np.linspace(-5, 5, 1001) if z is None else np.asarray(z)
+    specs = [get(name) for name in names]  # an unknown name: ValueError
+    unused = set(params) - {p for spec in specs for p in spec.params}
+    if unused:
+        raise TypeError(
+            f"plot_activations: no activation among {list(names)} takes "
+            f"{sorted(unused)}"
+        )
     curves = {}
-    for name in names:
-        spec = ACTIVATIONS[name]
+    for name, spec in zip(names, specs, strict=True):
         fn = spec.grad if grad else spec.f
         curves[name] = fn(z, **{k: v for k, v in params.items() if k in spec.params})
     ylabel = r"$f'(z)$" if grad else r"$f(z)$"

@@ -89,3 +89,10 @@ def test_axis_labels_are_not_smaller_than_tick_labels():
     assert ax.xaxis.label.get_fontsize() >= tick
     assert ax.yaxis.label.get_fontsize() >= tick
     plotting.plt.close("all")
+
+
+def test_plot_activations_rejects_unknown_names_and_parameters():
+    with pytest.raises(ValueError, match="activation must be one of"):
+        plotting.plot_activations(["swish"])
+    with pytest.raises(TypeError, match=r"takes \['aplha'\]"):
+        plotting.plot_activations(["elu", "relu"], aplha=2.0)
