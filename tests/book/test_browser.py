@@ -4,8 +4,9 @@ Playwright (from PyPI) drives the system Chromium (Debian's `chromium`
 package); no browser is downloaded. The book is served on 127.0.0.1 and every
 request elsewhere is blocked and counted as a failure, so a page that needs the
 network fails here. Each page is loaded once; the tests below read what that
-visit recorded. A full-page screenshot of each goes to `_build/screenshots/`
-(next to the `html/` directory being tested).
+visit recorded. A full-page screenshot of each goes to `screenshots/` next to
+the `html/` directory being tested (`_build/test/_build/screenshots/` in
+`make test`).
 
 On each chapter page it also measures what issue 14 asks of a page that reads
 as a book: no code or output block scrolls sideways at 1280 px, and the code
