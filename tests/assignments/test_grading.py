@@ -317,12 +317,13 @@ def example(tmp_path_factory) -> dict:
         built,
         subs,
         results,
+        # Three at once: two of them wait out a loop that cannot be stopped.
         "-j",
-        "2",
-        # Short limits, so the loops cost little; a busy machine may slow an
-        # honest cell (import sympy) a lot, hence 5 s for cells.
+        "3",
+        # Short limits, so those loops cost little (a busy machine may slow an
+        # honest cell, import sympy, to a second or two).
         "--cell-timeout",
-        "5",
+        "3",
         "--call-timeout",
         "1",
         "--memory",
