@@ -396,8 +396,16 @@ class Grader:
             return
         last = progress[-1] if progress else None
         if last is None:
-            job.problems.append(f"the sandbox failed to start: {_tail(job.log)}")
-            self.start_judge(job)
+            # Not the notebook's doing (no cell ran): a busy machine, or the
+            # sandbox user's process limit spent by another sandbox. Again.
+            why = f"the sandbox failed to start: {_tail(job.log)}"
+            timed_out = time.monotonic() - job.started > self.args.timeout
+            if job.attempt < MAX_ATTEMPTS and not timed_out:
+                time.sleep(0.5)
+                self.start(job)
+            else:
+                job.problems.append(why)
+                self.start_judge(job)
             return
         limit = (
             self.args.cell_timeout
