@@ -21,11 +21,11 @@ For each submission:
    hidden, run in this trusted process (a fork of it), on those outputs. No
    code from a submission runs here.
 
-A cell may run ``--cell-timeout`` seconds (a ``TimeoutError`` stops it, and
-each call of a function by a test, likewise). A cell or call that cannot be
-stopped, or that ends the process (``os._exit``), is skipped and the notebook
-graded again without it, at most three times; a submission may take
-``--timeout`` seconds in all.
+A cell may run ``--cell-timeout`` seconds, a call of the notebook's function
+by a test ``--call-timeout`` (a ``TimeoutError`` stops it). A cell or call
+that cannot be stopped, or that ends the process (``os._exit``), is skipped
+and the notebook graded again without it, at most three times; a submission
+may take ``--timeout`` seconds in all.
 
 Output folder: ``final_grades.csv``, ``grades_lms.csv``, ``<name>.json`` and
 ``feedback/<name>.md`` (see :mod:`grading.reports`). Without root, grade.py
@@ -137,6 +137,9 @@ def find_submissions(paths: list[Path]) -> list[tuple[Path, str]]:
         else:
             sys.exit(f"grade.py: {root} is neither a notebook nor a folder")
         for path in files:
+            if path.is_symlink():  # e.g. from an unpacked zip: read nothing through it
+                print(f"grade.py: skipped {path}: a symbolic link")
+                continue
             rel = path.relative_to(root) if root.is_dir() else Path(path.name)
             name = J.os_safe_name("__".join(rel.with_suffix("").parts))
             unique, n = name, 1
@@ -320,6 +323,7 @@ class Grader:
             return True
         job.buffer += data
         *lines, job.buffer = job.buffer.split(b"\n")
+        job.buffer = job.buffer[-65536:]  # no line is that long, unless forged
         for line in lines:
             try:
                 event = json.loads(line[:8000])
@@ -625,7 +629,9 @@ def stage(submissions, workspace: Path) -> list[Job]:
     jobs = []
     for index, (path, name) in enumerate(submissions, 1):
         staged = workspace / "submissions" / f"{index}.ipynb"
-        data = path.read_bytes()[: MAX_NOTEBOOK + 1]
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:  # at most 64 MiB: the runner refuses more
+            data = f.read(MAX_NOTEBOOK + 1)
         staged.write_bytes(data)
         jobs.append(
             Job(
