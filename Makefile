@@ -20,7 +20,7 @@ $(BIN)/ruff check .
 $(BIN)/ruff format --check .
 endef
 
-.PHONY: help venv book test test-lib lint format lab execute bench clean assignments pdf
+.PHONY: help venv book test test-lib lint format lab execute bench clean assignments pdf verify
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench    time elu_lib against the alternatives"
 	@echo "make assignments  student notebooks + autograders into _build/assignments (otter)"
 	@echo "make pdf      build the whole book as one PDF, _build/latex/elu-book.pdf (needs TeX Live)"
+	@echo "make verify   every float32/float16 input of the ELU family against the exact value (~5 min)"
 	@echo "make clean    remove _build and caches (keeps .venv)"
 
 # One stamp per extra of pyproject.toml (.venv/.installed-book, -test, -lab,
@@ -119,6 +120,14 @@ _build/assignments/%/.built: $(MASTERS)/%.ipynb $(wildcard elu_lib/*.py) $(VENV)
 # TeX Live is not a pip package: README.md, "The PDF", says what to install.
 pdf: $(VENV)/.installed-book
 	$(PY) tools/book.py pdf
+
+# Every float32 and float16 input of elu, celu, selu and their derivatives
+# (alpha = 1 and 1.5) against the exact value, on 2 processes (about 5 min on
+# 2 cores). Fails if a result is not faithfully rounded or a count differs
+# from records/exhaustive.json (rewrite it with
+# `$(PY) tools/verify_exhaustive.py --write`, and commit it).
+verify: $(VENV)/.installed-runtime
+	$(PY) tools/verify_exhaustive.py --processes 2
 
 bench: $(VENV)/.installed-runtime
 	$(PY) benchmarks/bench_elu.py
