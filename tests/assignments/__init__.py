@@ -1,1 +1,1 @@
-"""The graded assignments: otter assign builds them, otter run grades them."""
+"""The graded assignments: otter assign builds them, grade.py grades them in its sandbox."""
