@@ -20,7 +20,7 @@ $(BIN)/ruff check .
 $(BIN)/ruff format --check .
 endef
 
-.PHONY: help venv book test test-lib lint format lab execute bench clean assignments pdf verify
+.PHONY: help venv book test test-lib lint format lab execute bench clean assignments pdf verify public
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -34,6 +34,7 @@ help:
 	@echo "make assignments  student notebooks + autograders into _build/assignments (otter)"
 	@echo "make pdf      build the whole book as one PDF, _build/latex/elu-book.pdf (needs TeX Live)"
 	@echo "make verify   every float32/float16 input of the ELU family against the exact value (~5 min)"
+	@echo "make public DEST=dir  the tree to publish: every committed file but private/ (no history)"
 	@echo "make clean    remove _build and caches (keeps .venv)"
 
 # One stamp per extra of pyproject.toml (.venv/.installed-book, -test, -lab,
@@ -120,6 +121,14 @@ _build/assignments/%/.built: $(MASTERS)/%.ipynb $(wildcard elu_lib/*.py) $(VENV)
 # TeX Live is not a pip package: README.md, "The PDF", says what to install.
 pdf: $(VENV)/.installed-book
 	$(PY) tools/book.py pdf
+
+# The repository to publish (README, Publishing): the committed tree without
+# private/, which holds the assignments' masters, and without history.
+public:
+	@test -n "$(DEST)" || { echo "usage: make public DEST=<empty folder>"; exit 2; }
+	mkdir -p "$(DEST)"
+	git archive --format=tar HEAD -- . ':(exclude)private' | tar -x -C "$(DEST)"
+	@echo "The public tree is in $(DEST)"
 
 # Every float32 and float16 input of elu, celu, selu and their derivatives
 # (alpha = 1 and 1.5) against the exact value, on 2 processes (about 5 min on

@@ -79,9 +79,10 @@ def elu_where_snippet(z, alpha=1.0):
 
     written as ``np.where(z > 0, z, alpha * (np.exp(z) - 1))``. It is the
     right function, computed badly: ``exp(z) - 1`` cancels near 0 (it
-    returns 0 for :math:`-2^{-54} < z < 0`), and ``np.where`` evaluates
-    ``exp`` on every element, so for large :math:`z` the discarded branch
-    overflows and NumPy warns. Use :func:`elu_lib.elu`.
+    returns 0 for :math:`-4.5 \times 10^{-17} < z < 0` or so, just under
+    :math:`2^{-54}`, where NumPy's ``exp`` is not correctly rounded), and
+    ``np.where`` evaluates ``exp`` on every element, so for large :math:`z`
+    the discarded branch overflows and NumPy warns. Use :func:`elu_lib.elu`.
 
     Parameters
     ----------
@@ -152,7 +153,8 @@ def elu_maximum_snippet(z, alpha=1.0):
     :math:`e^z - 1 > z`), for :math:`\alpha < 1` above
     :math:`z^*(\alpha) = -\alpha - W_{-1}(-\alpha e^{-\alpha})`, and for
     :math:`\alpha > 1` also on an interval of negative :math:`z`
-    (chapter "Numerical checks" derives it). The right max/min form is
+    (chapter 5, "One-liners, gradient checks and special values", derives
+    it). The right max/min form is
     :math:`\max(0, z) + \min(0, \alpha(e^z - 1))`.
 
     Parameters

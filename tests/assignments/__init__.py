@@ -1,1 +1,2 @@
-"""The graded assignments: otter assign builds them, grade.py grades them in its sandbox."""
+"""The graded assignments: otter assign builds them, grade.py grades them in
+its sandbox."""

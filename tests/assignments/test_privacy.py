@@ -1,15 +1,17 @@
 """Nothing the project publishes holds an assignment's solutions or hidden tests.
 
-Published: the repository's tracked files (README's "Publishing" tells
-instructors to publish the repository), the built book, and the student
-notebooks (``assignments/<name>.ipynb``). The masters, and the submissions the
-tests grade, live in ``private/`` (git-ignored; README, "For instructors").
+Published: the public export of the repository (``make public``: every
+tracked file outside ``private/``; README's "Publishing"), the built book,
+and the student notebooks (``assignments/<name>.ipynb``). The masters, and
+the submissions the tests grade, are tracked in ``private/`` of this, the
+maintainers' repository, so that the project keeps them; the export leaves
+that folder out (README, "For instructors").
 
-Without the private masters (a fresh clone, CI) the check is structural: no
-tracked notebook is an otter master, and the student notebooks carry public
-tests only. With them, it is line by line: no hidden test's name, and no line
-of a solution or hidden test long enough to be distinctive (32 characters,
-not an import), appears in anything published.
+The check is structural (no exported notebook is an otter master, the
+student notebooks carry public tests only) and, with the masters present,
+line by line: no hidden test's name, and no line of a solution or hidden test
+long enough to be distinctive (32 characters, not an import), appears in
+anything published.
 """
 
 from __future__ import annotations
@@ -31,25 +33,41 @@ MASTER_MARKERS = re.compile(
 )
 
 
-def tracked() -> list[str]:
+PRIVATE = "private/"  # tracked here, never exported (make public)
+
+
+def exported() -> list[str]:
+    """The files ``make public`` exports: tracked, outside private/."""
     run = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    return [f for f in run.stdout.split("\0") if f]
+    return [f for f in run.stdout.split("\0") if f and not f.startswith(PRIVATE)]
 
 
-def test_private_folder_submissions_and_results_are_not_tracked():
-    paths = ["private/assignments/01.ipynb", "submissions/jdoe.ipynb", "results/x.csv"]
+def test_submissions_and_results_are_not_tracked():
+    paths = ["submissions/jdoe.ipynb", "results/x.csv"]
     run = subprocess.run(
         ["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True
     )
     assert run.stdout.split() == paths
-    assert not [f for f in tracked() if f.startswith(("private/", "submissions/"))]
+
+
+def test_make_public_exports_nothing_under_private(tmp_path):
+    subprocess.run(
+        ["make", "--no-print-directory", "public", f"DEST={tmp_path}/out"],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    files = {
+        str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*")
+    }
+    assert "README.md" in files and "assignments/01_elu_in_numpy.ipynb" in files
+    assert not [f for f in files if f.startswith(PRIVATE.rstrip("/"))]
+    assert not (tmp_path / "out" / ".git").exists()  # no history either
 
 
 def test_no_tracked_notebook_is_an_otter_master():
     masters = []
-    for name in tracked():
+    for name in exported():
         if not name.endswith(".ipynb") or name.startswith(EXAMPLE_DIR):
             continue
         for cell in nbformat.read(ROOT / name, as_version=4).cells:
@@ -78,10 +96,10 @@ def test_student_notebooks_carry_public_tests_only():
 
 
 def published() -> dict[str, list[str]]:
-    """The stripped lines of every published text: tracked files, student
+    """The stripped lines of every published text: exported files, student
     notebooks (their JSON strings) and the built book's pages (their text)."""
     texts: dict[str, list[str]] = {}
-    for name in tracked():
+    for name in exported():
         if name.startswith(EXAMPLE_DIR):
             continue
         path = ROOT / name
