@@ -43,7 +43,7 @@ help:
 # the test tools to the book's environment. Re-installing an extra that is
 # already in place (e.g. `make book` after `make test`) takes seconds.
 define INSTALL
-test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip; }
+test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip "setuptools>=77"; }
 $(PY) -m pip install --quiet -e "$(1)"
 touch $@
 endef

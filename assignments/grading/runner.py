@@ -226,6 +226,11 @@ class Guard:
     def _path(self, path: str, writing: bool, verb: str | None = None) -> None:
         real = os.path.realpath(path)
         probe = real.rstrip("/") + "/"
+        if not writing and probe.startswith(self.libraries):
+            # Python, the venv and the allowed packages, read-only, wherever
+            # they are: a clone under /tmp (as CI may have) puts them inside
+            # the scratch prefix, where Python probes for __pycache__ files.
+            return
         if probe.startswith(self.scratch):
             # The sandbox's own /tmp: reported only when the notebook goes
             # for something that is not there (the grader's /tmp, say).

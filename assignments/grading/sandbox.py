@@ -187,7 +187,10 @@ def bwrap_command(
             cmd += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             cmd += ["--ro-bind", top, top]
-    made = {"/", "/usr", "/etc"}
+    # /proc, /dev and a fresh /tmp first: a bind below /tmp (a venv in a
+    # clone under /tmp, as CI may have) must land on top of the tmpfs.
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    made = {"/", "/usr", "/etc", "/tmp"}
     for path in python_dirs:
         for parent in _parents(path + "/x"):
             if parent not in made:
@@ -195,14 +198,6 @@ def bwrap_command(
                 made.add(parent)
         cmd += ["--ro-bind", path, path]
     cmd += [
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/tmp",
         "--perms",
         "0755",
         "--dir",
