@@ -52,6 +52,8 @@ from elu_lib._checks import integer, real
 __all__ = [
     "elu_where_snippet",
     "elu_where_snippet_grad",
+    "elu_expm1_naive",
+    "elu_expm1_naive_grad",
     "elu_maximum_snippet",
     "double_double",
     "bracketing_floats",
@@ -138,6 +140,39 @@ def elu_where_snippet_grad(z, alpha=1.0):
     array([0.73575888, 2.        , 1.        ])
     """
     return np.where(z > 0, 1, alpha * np.exp(z))
+
+
+def elu_expm1_naive(z, alpha=1.0):
+    r"""``np.where(z > 0, z, alpha * np.expm1(z))``: the snippet with ``expm1``.
+
+    It cures the cancellation of :func:`elu_where_snippet` (its values are
+    accurate to a few ULPs), but still evaluates the exponential on every
+    element, so it warns for large :math:`z`. Kept for comparison, as the
+    chapters "Accuracy and cancellation" and "One-liners, gradient checks and
+    special values" measure it. Parameters as :func:`elu_where_snippet`.
+
+    Examples
+    --------
+    >>> float(elu_expm1_naive(-1e-300))  # no cancellation
+    -1e-300
+    """
+    return np.where(z > 0, z, alpha * np.expm1(z))
+
+
+def elu_expm1_naive_grad(z, alpha=1.0):
+    r"""The derivative recovered from the forward output, ``ELU(z) + alpha``.
+
+    ``np.where(z > 0, 1, alpha * np.expm1(z) + alpha)``: the shortcut a
+    backward pass takes. For very negative :math:`z` the sum cancels, and the
+    result keeps only an absolute accuracy of about ``alpha`` times machine
+    epsilon. Kept for comparison. Parameters as :func:`elu_where_snippet`.
+
+    Examples
+    --------
+    >>> float(elu_expm1_naive_grad(-40.0))  # exact: 4.2e-18
+    0.0
+    """
+    return np.where(z > 0, 1, alpha * np.expm1(z) + alpha)
 
 
 def elu_maximum_snippet(z, alpha=1.0):

@@ -39,6 +39,7 @@ __all__ = [
     "apply_style",
     "color_for",
     "plot_curves",
+    "small_multiples",
     "plot_activations",
 ]
 
@@ -212,6 +213,59 @@ def plot_curves(
         ax.set_title(title)
     ax.legend()
     return ax
+
+
+def small_multiples(
+    x: np.ndarray,
+    curves: Mapping[str, np.ndarray],
+    *,
+    ylabel: str,
+    xlabel: str = r"$z$",
+    titles: Mapping[str, str] | None = None,
+    styles: Mapping[str, str] | None = None,
+    zero_lines: bool = True,
+):
+    """One panel per curve, in its house colour and style, with the others in
+    grey behind it: curves that coincide (ReLU under Leaky ReLU) stay visible.
+
+    Keys pick colours and styles as in :func:`plot_curves`. Six curves fill a
+    3 x 2 grid; fewer leave panels empty.
+
+    Returns
+    -------
+    numpy flat iterator over the Axes, one per curve first.
+
+    Examples
+    --------
+    >>> z = np.linspace(-2, 2, 5)
+    >>> axes = small_multiples(z, {"elu": z, "relu": z}, ylabel="f")
+    >>> [ax.get_title() for ax in list(axes)[:2]]
+    ['ELU', 'ReLU']
+    >>> plt.close("all")
+    """
+    apply_style()
+    if len(curves) > 6:
+        raise ValueError(f"small_multiples: at most 6 curves, got {len(curves)}")
+    titles, styles = titles or {}, styles or {}
+    fig, axes = plt.subplots(
+        3, 2, sharex=True, sharey=True, figsize=(6.4, 7.2), layout="constrained"
+    )
+    for ax, (key, y) in zip(axes.flat, curves.items(), strict=False):
+        for other, y_other in curves.items():
+            if other != key:
+                ax.plot(x, y_other, color="0.78", linewidth=1)
+        activation, _, tag = key.partition(" ")
+        default = style_for_alpha(tag[2:]) if tag.startswith("a=") else "-"
+        ax.plot(x, y, color=color_for(activation), ls=styles.get(key, default))
+        ax.set_title(titles.get(key, LABELS[activation]))
+        if zero_lines:
+            ax.axhline(0, color="0.6", linewidth=0.8, zorder=0)
+            ax.axvline(0, color="0.6", linewidth=0.8, zorder=0)
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    return axes.flat
 
 
 def plot_activations(
