@@ -34,6 +34,10 @@ __all__ = [
     "COLORS",
     "LABELS",
     "LINESTYLES",
+    "NEIGHBOUR_COLORS",
+    "NEIGHBOUR_LABELS",
+    "NEIGHBOUR_LINESTYLES",
+    "label_for",
     "ALPHA_STYLES",
     "style_for_alpha",
     "apply_style",
@@ -56,6 +60,39 @@ PALETTE: dict[str, str] = {
 #: Each activation's colour and label, as the registry assigns them.
 COLORS: dict[str, str] = {n: PALETTE[a.color] for n, a in ACTIVATIONS.items()}
 LABELS: dict[str, str] = {n: a.label for n, a in ACTIVATIONS.items()}
+#: ELU's modern neighbours (:data:`elu_lib.symbolic.NEIGHBOURS`), which are
+#: not registry activations: their own colours, labels and line styles, kept
+#: apart from :data:`COLORS` so that every registry-driven loop is unchanged.
+#: Seven colours cannot give thirteen functions one each, so each neighbour
+#: borrows the colour of its relative (GELU and its approximation ReLU's,
+#: SiLU Sigmoid's, Mish Tanh's, PReLU Leaky ReLU's, softplus SELU's black)
+#: and has a line style of its own, never solid: a neighbour and the
+#: registry activation that lends it its colour differ by style, and so do
+#: any two neighbours.
+NEIGHBOUR_COLORS: dict[str, str] = {
+    "gelu": PALETTE["vermillion"],
+    "gelu_tanh": PALETTE["vermillion"],
+    "silu": PALETTE["bluish green"],
+    "mish": PALETTE["reddish purple"],
+    "softplus": PALETTE["black"],
+    "prelu": PALETTE["orange"],
+}
+NEIGHBOUR_LABELS: dict[str, str] = {
+    "gelu": "GELU",
+    "gelu_tanh": "GELU (tanh)",
+    "silu": "SiLU",
+    "mish": "Mish",
+    "softplus": "Softplus",
+    "prelu": "PReLU",
+}
+NEIGHBOUR_LINESTYLES: dict[str, str | tuple] = {
+    "gelu": (0, (5, 2)),
+    "gelu_tanh": (0, (1, 1.5)),
+    "silu": (0, (6, 2, 1, 2)),
+    "mish": (0, (6, 2, 1, 2, 1, 2)),
+    "softplus": (0, (12, 3)),
+    "prelu": (0, (3, 1, 1, 1, 1, 1, 1, 1)),
+}
 # For several variants of one activation in one figure, in this order.
 LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
 #: One line style per alpha, the same in every figure of the book: alpha = 1
@@ -108,29 +145,55 @@ def apply_style() -> None:
 
 
 def color_for(name: str) -> str:
-    """The house colour of an activation.
+    """The house colour of an activation, or of a neighbour.
 
     Parameters
     ----------
     name : str
-        One of the keys of :data:`COLORS`, e.g. ``"elu"``.
+        One of the keys of :data:`COLORS`, e.g. ``"elu"``, or of
+        :data:`NEIGHBOUR_COLORS`, e.g. ``"gelu"``.
 
     Raises
     ------
     ValueError
-        If ``name`` is not a known activation.
+        If ``name`` is neither.
 
     Examples
     --------
-    >>> color_for("elu")
-    '#0072B2'
+    >>> color_for("elu"), color_for("silu")
+    ('#0072B2', '#009E73')
     """
-    try:
+    if name in COLORS:
         return COLORS[name]
-    except KeyError:
-        raise ValueError(
-            f"color_for: name must be one of {sorted(COLORS)}, got {name!r}"
-        ) from None
+    if name in NEIGHBOUR_COLORS:
+        return NEIGHBOUR_COLORS[name]
+    known = sorted(COLORS) + sorted(NEIGHBOUR_COLORS)
+    raise ValueError(f"color_for: name must be one of {known}, got {name!r}")
+
+
+def label_for(name: str) -> str:
+    """How figures name an activation or a neighbour.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is neither.
+
+    Examples
+    --------
+    >>> label_for("leaky_relu"), label_for("gelu_tanh")
+    ('Leaky ReLU', 'GELU (tanh)')
+    """
+    color_for(name)  # an unknown name: the same clear error
+    return LABELS.get(name) or NEIGHBOUR_LABELS[name]
+
+
+def _default_style(key: str) -> str | tuple:
+    # "elu a=0.5" -> that alpha's style; a neighbour -> its own; else solid
+    name, _, tag = key.partition(" ")
+    if tag.startswith("a="):
+        return style_for_alpha(tag[2:])
+    return NEIGHBOUR_LINESTYLES.get(name, "-")
 
 
 def style_for_alpha(alpha: float) -> str | tuple:
@@ -177,11 +240,13 @@ def plot_curves(
         (``"elu"``) or an activation name, a space and a variant tag
         (``"elu a=0.5"``), which keeps the activation's colour; an ``a=``
         tag also picks the alpha's line style (:func:`style_for_alpha`).
+        A neighbour's name (``"gelu"``) picks its colour and its line
+        style (:data:`NEIGHBOUR_LINESTYLES`).
     ax : matplotlib Axes, optional
         Where to draw; a new figure is made when omitted.
     labels, styles : mapping, optional
         Legend text and line style per key. Default: the activation's name
-        and a solid line.
+        and a solid line (a neighbour: its own style).
     xlabel, ylabel : str
         Axis labels, LaTeX allowed.
     title : str, optional
@@ -196,14 +261,13 @@ def plot_curves(
     labels = labels or {}
     styles = styles or {}
     for key, values in curves.items():
-        activation, _, tag = key.partition(" ")
-        default = style_for_alpha(tag[2:]) if tag.startswith("a=") else "-"
+        activation = key.partition(" ")[0]
         ax.plot(
             z,
             values,
             color=color_for(activation),
-            linestyle=styles.get(key, default),
-            label=labels.get(key, LABELS[activation]),
+            linestyle=styles.get(key, _default_style(key)),
+            label=labels.get(key, label_for(activation)),
         )
     ax.axhline(0, color="0.6", linewidth=0.8, zorder=0)
     ax.axvline(0, color="0.6", linewidth=0.8, zorder=0)
@@ -254,10 +318,10 @@ def small_multiples(
         for other, y_other in curves.items():
             if other != key:
                 ax.plot(x, y_other, color="0.78", linewidth=1)
-        activation, _, tag = key.partition(" ")
-        default = style_for_alpha(tag[2:]) if tag.startswith("a=") else "-"
-        ax.plot(x, y, color=color_for(activation), ls=styles.get(key, default))
-        ax.set_title(titles.get(key, LABELS[activation]))
+        activation = key.partition(" ")[0]
+        style = styles.get(key, _default_style(key))
+        ax.plot(x, y, color=color_for(activation), ls=style)
+        ax.set_title(titles.get(key, label_for(activation)))
         if zero_lines:
             ax.axhline(0, color="0.6", linewidth=0.8, zorder=0)
             ax.axvline(0, color="0.6", linewidth=0.8, zorder=0)

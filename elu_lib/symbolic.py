@@ -26,10 +26,29 @@ alpha
 >>> f = S.lambdify(S.elu, alpha=1.0)
 >>> float(f(-1.0))
 -0.6321205588285577
+
+ELU's modern neighbours
+-----------------------
+GELU (exact, with ``erf``, and its ``tanh`` approximation), SiLU, Mish,
+softplus and PReLU are here too, with their derivatives by ``diff``, but
+only here: they are not in :mod:`elu_lib.registry` nor in
+:mod:`elu_lib.activations`, whose accuracy standards they have not been
+held to. Evaluate them with :func:`lambdify` (PReLU's slope is ``a``). The
+lambdified forms are exact formulas evaluated naively in float64: fine on
+moderate ``z`` (say ``|z| < 30``), not a library function (``softplus``
+overflows to ``inf`` for ``z > 709``).
+
+>>> S.silu_grad
+z*exp(-z)/(1 + exp(-z))**2 + 1/(1 + exp(-z))
+>>> S.prelu_grad.subs({S.z: -1})
+a
+>>> round(float(S.lambdify(S.gelu)(1.0)), 6)
+0.841345
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -47,6 +66,22 @@ __all__ = [
     *FUNCTION_NAMES,
     "EXPRESSIONS",
     "DERIVATIVES",
+    "prelu_slope",
+    "NEIGHBOUR_NAMES",
+    "gelu",
+    "gelu_grad",
+    "gelu_tanh",
+    "gelu_tanh_grad",
+    "silu",
+    "silu_grad",
+    "mish",
+    "mish_grad",
+    "softplus",
+    "softplus_grad",
+    "prelu",
+    "prelu_grad",
+    "NEIGHBOURS",
+    "NEIGHBOUR_DERIVATIVES",
     "branch",
     "one_sided_limit",
     "lambdify",
@@ -78,8 +113,60 @@ DERIVATIVES: dict[str, sp.Expr] = {
 # elu_grad, celu_grad, ...: module attributes, like the expressions above.
 globals().update({name + "_grad": d for name, d in DERIVATIVES.items()})
 
-_PARAMETERS = {"alpha": alpha, "negative_slope": negative_slope}
+# ELU's modern neighbours (chapter 10, ELU's modern neighbours). They live
+# here only, as the statement of their math: they are not in the registry
+# nor in elu_lib.activations, whose accuracy standards they have not been
+# held to. Chapters evaluate them through lambdify.
+
+#: PReLU's slope on the left, learnt per channel (He et al., 2015).
+prelu_slope = sp.Symbol("a", real=True)
+
+#: GELU (Hendrycks & Gimpel, 2016): z times the standard normal CDF.
+gelu = z / 2 * (1 + sp.erf(z / sp.sqrt(2)))
+#: GELU's tanh approximation, with the paper's constant 0.044715.
+gelu_tanh = (
+    z / 2 * (1 + sp.tanh(sp.sqrt(2 / sp.pi) * (z + sp.Rational(44715, 10**6) * z**3)))
+)
+#: SiLU (Elfwing et al., 2018), Swish with beta = 1: z times the sigmoid.
+silu = z / (1 + sp.exp(-z))
+#: Softplus (Dugas et al., 2001): log(1 + e^z).
+softplus = sp.log(1 + sp.exp(z))
+#: Mish (Misra, 2020): z tanh(softplus(z)).
+mish = z * sp.tanh(softplus)
+#: PReLU: max(0, z) + a min(0, z), written like Leaky ReLU.
+prelu = sp.Piecewise((z, z > 0), (prelu_slope * z, True))
+
+#: The neighbours' names, in the order chapter 10 shows them.
+NEIGHBOUR_NAMES: tuple[str, ...] = (
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "mish",
+    "softplus",
+    "prelu",
+)
+gelu_grad = sp.diff(gelu, z)
+gelu_tanh_grad = sp.diff(gelu_tanh, z)
+silu_grad = sp.diff(silu, z)
+mish_grad = sp.diff(mish, z)
+softplus_grad = sp.diff(softplus, z)
+prelu_grad = sp.diff(prelu, z)
+NEIGHBOURS: dict[str, sp.Expr] = {name: globals()[name] for name in NEIGHBOUR_NAMES}
+NEIGHBOUR_DERIVATIVES: dict[str, sp.Expr] = {
+    name: globals()[name + "_grad"] for name in NEIGHBOUR_NAMES
+}
+
+_PARAMETERS = {
+    "alpha": alpha,
+    "negative_slope": negative_slope,
+    "a": prelu_slope,
+}
 _t = sp.Symbol("t", positive=True)
+# NumPy has no erf (GELU needs it): the C library's, element by element.
+_NUMPY_ERF = {
+    "erf": np.vectorize(math.erf, otypes=[float]),
+    "erfc": np.vectorize(math.erfc, otypes=[float]),
+}
 
 
 def branch(expr: sp.Expr, side: str) -> sp.Expr:
@@ -134,12 +221,13 @@ def lambdify(
     Parameters
     ----------
     expr : sympy.Expr
-        An expression in ``z`` and possibly ``alpha`` and ``negative_slope``.
+        An expression in ``z`` and possibly ``alpha``, ``negative_slope``
+        and PReLU's ``a``.
     modules : str, default "numpy"
         ``"numpy"`` for a vectorised float64 callable, ``"mpmath"`` for an
         arbitrary-precision one (call it inside ``mpmath.workdps(n)``).
     **params : float
-        Values for ``alpha`` and/or ``negative_slope``.
+        Values for ``alpha``, ``negative_slope`` and/or ``a``.
 
     Returns
     -------
@@ -177,7 +265,8 @@ def lambdify(
         )
     # exp(z) - 1 -> expm1(z): at any precision the literal form cancels to 0
     # for |z| below the working precision.
-    raw = sp.lambdify(z, optimize(bound, optims_c99), modules=modules)
+    backend = [_NUMPY_ERF, "numpy"] if modules == "numpy" else modules
+    raw = sp.lambdify(z, optimize(bound, optims_c99), modules=backend)
     if modules != "numpy":
         return raw
 

@@ -96,3 +96,41 @@ def test_plot_activations_rejects_unknown_names_and_parameters():
         plotting.plot_activations(["swish"])
     with pytest.raises(TypeError, match=r"takes \['aplha'\]"):
         plotting.plot_activations(["elu", "relu"], aplha=2.0)
+
+
+def test_neighbours_have_colours_labels_and_styles_of_their_own():
+    from elu_lib.symbolic import NEIGHBOUR_NAMES
+
+    names = set(NEIGHBOUR_NAMES)
+    assert names == set(plotting.NEIGHBOUR_COLORS) == set(plotting.NEIGHBOUR_LABELS)
+    assert names == set(plotting.NEIGHBOUR_LINESTYLES)
+    assert names.isdisjoint(plotting.COLORS)  # registry loops are unchanged
+    assert set(plotting.NEIGHBOUR_COLORS.values()) <= set(plotting.PALETTE.values())
+    styles = [str(s) for s in plotting.NEIGHBOUR_LINESTYLES.values()]
+    assert len(set(styles)) == len(styles) and "-" not in styles
+    # Told apart without colour from every registry activation (solid).
+    pairs = [(c, "-") for c in plotting.COLORS.values()]
+    pairs += [
+        (plotting.NEIGHBOUR_COLORS[n], str(plotting.NEIGHBOUR_LINESTYLES[n]))
+        for n in NEIGHBOUR_NAMES
+    ]
+    assert len(set(pairs)) == len(pairs)
+
+
+def test_plot_curves_draws_a_neighbour_in_its_colour_style_and_label():
+    z = np.linspace(-2, 2, 5)
+    ax = plotting.plot_curves(z, {"elu": z, "gelu": z, "silu": z})
+    elu, gelu, silu = ax.get_lines()[:3]
+    assert gelu.get_color() == plotting.NEIGHBOUR_COLORS["gelu"]
+    assert silu.get_color() == plotting.COLORS["sigmoid"]
+    assert elu.get_linestyle() == "-" and gelu.get_linestyle() != "-"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["ELU", "GELU", "SiLU"]
+    axes = plotting.small_multiples(z, {"mish": z, "prelu": z}, ylabel="f")
+    assert [ax.get_title() for ax in list(axes)[:2]] == ["Mish", "PReLU"]
+
+
+def test_label_for_and_color_for_name_the_neighbours_in_errors():
+    assert plotting.label_for("softplus") == "Softplus"
+    with pytest.raises(ValueError, match="color_for: name must be one of.*gelu"):
+        plotting.label_for("swish")

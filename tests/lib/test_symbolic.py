@@ -78,3 +78,72 @@ def test_mpmath_lambdify_keeps_precision_far_below_its_working_precision():
     f = S.lambdify(S.elu, alpha=1, modules="mpmath")
     with mpmath.workdps(50):
         assert f(mpmath.mpf("-1e-80")) == mpmath.mpf("-1e-80")
+
+
+# ELU's modern neighbours: symbolic only (chapter 10), not in the registry.
+
+MP_NEIGHBOURS = {
+    "gelu": lambda x: x / 2 * (1 + mpmath.erf(x / mpmath.sqrt(2))),
+    "gelu_tanh": lambda x: (
+        x / 2 * (1 + mpmath.tanh(mpmath.sqrt(2 / mpmath.pi) * (x + 0.044715 * x**3)))
+    ),
+    "silu": lambda x: x / (1 + mpmath.exp(-x)),
+    "mish": lambda x: x * mpmath.tanh(mpmath.log1p(mpmath.exp(x))),
+    "softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
+    "prelu": lambda x: max(x, 0) + 0.25 * min(x, 0),
+}
+NEIGHBOUR_POINTS = [-20.0, -3.5, -1.0, -0.25, 0.0, 0.3, 1.0, 2.7, 20.0]
+
+
+def test_neighbours_are_symbolic_only_with_derivatives_by_diff():
+    assert set(S.NEIGHBOURS) == set(S.NEIGHBOUR_NAMES) == set(MP_NEIGHBOURS)
+    assert set(S.NEIGHBOURS).isdisjoint(S.EXPRESSIONS)
+    for name, expr in S.NEIGHBOURS.items():
+        assert S.NEIGHBOUR_DERIVATIVES[name] == sp.diff(expr, S.z), name
+        assert getattr(S, f"{name}_grad") is S.NEIGHBOUR_DERIVATIVES[name]
+        assert getattr(S, name) is expr
+
+
+@pytest.mark.parametrize("name", sorted(MP_NEIGHBOURS))
+def test_neighbour_values_match_mpmath(name):
+    f = S.lambdify(S.NEIGHBOURS[name], a=0.25) if name == "prelu" else None
+    f = f or S.lambdify(S.NEIGHBOURS[name])
+    with mpmath.workdps(40):
+        expected = [float(MP_NEIGHBOURS[name](mpmath.mpf(x))) for x in NEIGHBOUR_POINTS]
+    got = f(np.array(NEIGHBOUR_POINTS))
+    # Naive float64 formulas: relative 1e-13, absolute 1e-15 where f ~ 0
+    # (GELU at -20 is ~ 1e-88, which 1 + erf(...) rounds to 0).
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(MP_NEIGHBOURS))
+def test_neighbour_derivatives_match_numerical_differentiation(name):
+    params = {"a": 0.25} if name == "prelu" else {}
+    grad = S.lambdify(S.NEIGHBOUR_DERIVATIVES[name], **params)
+    points = [x for x in NEIGHBOUR_POINTS if x != 0.0]  # PReLU's kink
+    with mpmath.workdps(40):
+        expected = [
+            float(mpmath.diff(MP_NEIGHBOURS[name], mpmath.mpf(x))) for x in points
+        ]
+    np.testing.assert_allclose(grad(np.array(points)), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_gelu_tanh_is_within_5e_4_of_gelu_and_not_equal():
+    grid = np.linspace(-8, 8, 16001)
+    gap = np.abs(S.lambdify(S.gelu)(grid) - S.lambdify(S.gelu_tanh)(grid))
+    assert 4.5e-4 < gap.max() < 5e-4
+    assert abs(abs(grid[gap.argmax()]) - 2.7) < 0.05
+
+
+def test_prelu_takes_its_slope_a_and_the_left_slope_at_zero():
+    assert S.prelu_grad.subs(S.z, 0) == S.prelu_slope
+    f = S.lambdify(S.prelu, a=-0.5)
+    assert list(f(np.array([-2.0, 0.0, 3.0]))) == [1.0, 0.0, 3.0]
+    with pytest.raises(ValueError, match="'a'"):
+        S.lambdify(S.prelu)
+
+
+def test_lambdified_gelu_takes_arrays_of_any_shape():
+    f = S.lambdify(S.gelu)
+    assert f(np.zeros((2, 3))).shape == (2, 3)
+    assert float(f(0.0)) == 0.0
