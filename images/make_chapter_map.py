@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "chapter_map.svg"
 # Small enough in inches that 10 pt text is about 12 px at the book's
 # 1280 px layout, where the figure is scaled to the text column.
-FIGSIZE = (7.2, 3.7)
+FIGSIZE = (7.2, 4.9)
 FONT = 10
 BOX_W, BOX_H = 1.6, 0.82
 COL, ROW = 1.95, 1.12  # grid spacing
@@ -34,9 +34,12 @@ PARTS = {
     "Foundations": PALETTE["blue"],
     "Numerics": PALETTE["vermillion"],
     "ELU among its neighbours": PALETTE["bluish green"],
+    "ELU in deep networks": PALETTE["orange"],
+    "ELU today": PALETTE["sky blue"],
     "Capstone": PALETTE["reddish purple"],
 }
 # number: (title, part, column, row), placed so that no arrow crosses a box.
+NETS = "ELU in deep networks"
 CHAPTERS = {
     "01": ("What ELU is", "Foundations", 0, 0),
     "02": ("The derivative", "Foundations", 1, 0),
@@ -44,9 +47,12 @@ CHAPTERS = {
     "04": ("Accuracy and\ncancellation", "Numerics", 0, 1),
     "05": ("One-liners,\ngradient checks,\nspecial values", "Numerics", 1, 1),
     "06": ("ELU and its\nneighbours", "ELU among its neighbours", 3, 0),
-    "07": ("Gradients\nthrough depth", "ELU among its neighbours", 3, 1),
-    "08": ("ELU in a\ntrained network", "ELU among its neighbours", 3, 2),
-    "09": ("Capstone: the\ncommon description", "Capstone", 2, 2),
+    "07": ("Gradients\nthrough depth", NETS, 3, 1),
+    "08": ("SELU and self-\nnormalisation", NETS, 2, 1),
+    "09": ("ELU in a\ntrained network", NETS, 2, 2),
+    "10": ("ELU's modern\nneighbours", "ELU today", 3, 2),
+    "11": ("ELU in the\nframeworks", "ELU today", 1, 2),
+    "12": ("Capstone: the\ncommon description", "Capstone", 1, 3),
 }
 # (before, after): read the first before the second.
 EDGES = [
@@ -56,10 +62,15 @@ EDGES = [
     ("04", "05"),
     ("03", "06"),
     ("06", "07"),
+    ("03", "08"),
     ("07", "08"),
-    ("05", "09"),
     ("08", "09"),
+    ("07", "10"),
+    ("05", "11"),
+    ("09", "12"),
+    ("11", "12"),
 ]
+ROWS = 1 + max(row for *_, row in CHAPTERS.values())
 
 
 def centre(number: str) -> tuple[float, float]:
@@ -83,7 +94,7 @@ def draw() -> plt.Figure:
     fig, ax = plt.subplots(figsize=FIGSIZE)
     fig.patch.set_facecolor("white")  # an opaque card, readable in dark mode
     ax.set_xlim(-BOX_W / 2 - 0.15, 3 * COL + BOX_W / 2 + 0.15)
-    ax.set_ylim(-2 * ROW - BOX_H / 2 - 0.12, BOX_H / 2 + 0.12)
+    ax.set_ylim(-(ROWS - 1) * ROW - BOX_H / 2 - 0.12, BOX_H / 2 + 0.12)
     ax.set_axis_off()
     for number, (title, part, _, _) in CHAPTERS.items():
         x, y = centre(number)
@@ -115,10 +126,14 @@ def draw() -> plt.Figure:
                 zorder=1,
             )
         )
-    # The key, in the empty cell at the bottom left.
-    x0, y0 = -BOX_W / 2, -2 * ROW + BOX_H / 2
+    # The key, in two columns in the empty cells at the bottom right; long
+    # names on two lines.
     for i, (part, colour) in enumerate(PARTS.items()):
-        y = y0 - 0.05 - i * 0.21
+        if i % 3 == 0:
+            x0, y = (2 + i // 3) * COL - BOX_W / 2, -(ROWS - 1) * ROW + BOX_H / 2
+        name = part.replace(" its ", " its\n").replace(" deep ", " deep\n")
+        half = 0.075 * (name.count("\n") + 1)
+        y -= half + 0.05
         ax.add_patch(
             FancyBboxPatch(
                 (x0, y - 0.07),
@@ -130,7 +145,8 @@ def draw() -> plt.Figure:
                 linewidth=2.2,
             )
         )
-        ax.text(x0 + 0.32, y, part, va="center", fontsize=FONT - 1)
+        ax.text(x0 + 0.32, y, name, va="center", fontsize=FONT - 1)
+        y -= half + 0.05
     fig.subplots_adjust(0, 0, 1, 1)
     return fig
 
