@@ -7,8 +7,9 @@ here, in a few short pieces:
 - :data:`ACTIVATIONS`, a registry from a name (``"elu"``) to the function and
   its derivative in :mod:`elu_lib.activations`, and :func:`make_activation`,
   which binds parameters such as ``alpha``;
-- two layers, :class:`Dense` (:math:`x W + b`) and :class:`ActivationLayer`
-  (:math:`f(z)`), each with its forward and backward pass written out;
+- three layers, :class:`Dense` (:math:`x W + b`), :class:`ActivationLayer`
+  (:math:`f(z)`) and :class:`BatchNorm`, each with its forward and backward
+  pass written out;
 - :class:`MLP`, a stack of those layers ending in a linear layer whose outputs
   are the logits, and :func:`softmax_cross_entropy`, the loss;
 - :func:`train`, minibatch SGD with momentum and a fixed learning-rate
@@ -66,11 +67,14 @@ from elu_lib._checks import integer, real
 __all__ = [
     "ACTIVATIONS",
     "INITS",
+    "INIT_VARIANCE",
+    "weight_variance",
     "Activation",
     "make_activation",
     "Layer",
     "Dense",
     "ActivationLayer",
+    "BatchNorm",
     "MLP",
     "softmax_cross_entropy",
     "History",
@@ -87,11 +91,38 @@ ACTIVATIONS: dict[str, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray
     name: (spec.f, spec.grad) for name, spec in registry.ACTIVATIONS.items()
 }
 INITS: dict[str, str] = {name: spec.init for name, spec in registry.ACTIVATIONS.items()}
-_INIT_STD: dict[str, Callable[[int, int], float]] = {
-    "he": lambda n_in, n_out: np.sqrt(2.0 / n_in),
-    "glorot": lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out)),
-    "lecun": lambda n_in, n_out: np.sqrt(1.0 / n_in),
+# name -> the weight variance sigma_w^2 = n_in Var(W) as a function of
+# (n_in, n_out): He 2, LeCun 1, Glorot 2 n_in / (n_in + n_out).
+INIT_VARIANCE: dict[str, Callable[[int, int], float]] = {
+    "he": lambda n_in, n_out: 2.0,
+    "glorot": lambda n_in, n_out: 2.0 * n_in / (n_in + n_out),
+    "lecun": lambda n_in, n_out: 1.0,
 }
+
+
+def weight_variance(fname: str, init, n_in: int, n_out: int) -> float:
+    """The weight variance sigma_w^2 = n_in Var(W) that ``init`` (a name of
+    :data:`INIT_VARIANCE`, or a positive number taken as sigma_w^2 itself)
+    gives a layer of shape ``(n_in, n_out)``.
+
+    Examples
+    --------
+    >>> weight_variance("Dense", "glorot", 64, 64), weight_variance("f", 1.44, 3, 2)
+    (1.0, 1.44)
+    >>> weight_variance("Dense", "xavier", 3, 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: Dense: init must be one of ['glorot', 'he', 'lecun'] or a \
+positive weight variance, got 'xavier'
+    """
+    if isinstance(init, str):
+        if init not in INIT_VARIANCE:
+            raise ValueError(
+                f"{fname}: init must be one of {sorted(INIT_VARIANCE)} or a "
+                f"positive weight variance, got {init!r}"
+            )
+        return INIT_VARIANCE[init](n_in, n_out)
+    return real(fname, "init", init, low=0.0)
 
 
 # --------------------------------------------------------------------------
@@ -316,13 +347,18 @@ class Dense(Layer):
     ----------
     n_in, n_out : int
         Input and output widths.
-    init : {"he", "glorot", "lecun"}
+    init : {"he", "glorot", "lecun"} or float
         Weights are standard normal draws times :math:`\sqrt{2/n_{in}}` (He),
         :math:`\sqrt{2/(n_{in}+n_{out})}` (Glorot) or :math:`\sqrt{1/n_{in}}`
-        (LeCun). Biases start at 0.
+        (LeCun); a number :math:`\sigma_w^2 > 0` gives
+        :math:`\sqrt{\sigma_w^2/n_{in}}` (He is :math:`\sigma_w^2 = 2`).
+        Biases start at 0.
     rng : numpy.random.Generator
         Where the weights come from.
     dtype : numpy float dtype, default float64
+    bias : bool, default True
+        False leaves out :math:`b` (a BatchNorm after the layer would remove
+        it anyway: its gradient is exactly 0 there).
 
     Examples
     --------
@@ -339,28 +375,29 @@ class Dense(Layer):
         n_in: int,
         n_out: int,
         *,
-        init: str,
+        init: str | float,
         rng: np.random.Generator,
         dtype=np.float64,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         n_in, n_out = (
             integer("Dense", "n_in", n_in, 1),
             integer("Dense", "n_out", n_out, 1),
         )
-        if init not in _INIT_STD:
-            raise ValueError(
-                f"Dense: init must be one of {sorted(_INIT_STD)}, got {init!r}"
-            )
+        variance = weight_variance("Dense", init, n_in, n_out)
         if not isinstance(rng, np.random.Generator):
             raise TypeError(
                 f"Dense: rng must be a numpy Generator, got {type(rng).__name__}"
             )
-        std = _INIT_STD[init](n_in, n_out)
+        std = np.sqrt(variance / n_in)
         self.W = (rng.standard_normal((n_in, n_out)) * std).astype(dtype)
+        if not isinstance(bias, bool):
+            raise TypeError(f"Dense: bias must be True or False, got {bias!r}")
+        # Without a bias, b stays a constant 0 and is not trained.
         self.b = np.zeros(n_out, dtype=dtype)
-        self.params = [self.W, self.b]
-        self.grads = [np.zeros_like(self.W), np.zeros_like(self.b)]
+        self.params = [self.W, self.b] if bias else [self.W]
+        self.grads = [np.zeros_like(p) for p in self.params]
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         self._x = x
@@ -368,6 +405,7 @@ class Dense(Layer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         self.grads = [self._x.T @ grad_out, grad_out.sum(axis=0)]
+        del self.grads[len(self.params) :]  # no bias: W's gradient only
         return grad_out @ self.W.T
 
 
@@ -407,6 +445,106 @@ class ActivationLayer(Layer):
         return grad_out * self.activation.grad(self.z, self.output)
 
 
+class BatchNorm(Layer):
+    r"""Batch normalisation (Ioffe & Szegedy 2015): each unit (column) is
+    standardised over the batch, then scaled and shifted by learnable
+    :math:`\gamma` and :math:`\beta`.
+
+    In training, with the batch's mean :math:`\mu` and (biased) variance
+    :math:`v` of each column,
+
+    .. math::
+
+       \hat x = (x - \mu)/\sqrt{v + \epsilon},\qquad y = \gamma \hat x + \beta,
+
+    and the running averages move towards the batch's statistics,
+    :math:`m \leftarrow (1 - \rho) m + \rho \mu`, likewise for the
+    variance (rate :math:`\rho` = ``momentum``; the running variance averages
+    the biased batch variances, as Keras does). Evaluation
+    (``training=False``) uses the running averages in place of :math:`\mu`
+    and :math:`v`, so a prediction does not depend on the rest of its batch.
+
+    Backward (training mode), with :math:`g = \partial L/\partial y` and
+    :math:`N` rows: :math:`\partial L/\partial\gamma = \sum g\hat x`,
+    :math:`\partial L/\partial\beta = \sum g`, and with
+    :math:`d = g\gamma`,
+
+    .. math::
+
+       \frac{\partial L}{\partial x} = \frac{1}{\sqrt{v + \epsilon}}
+       \Bigl(d - \overline{d} - \hat x\,\overline{d \hat x}\Bigr),
+
+    where the bars are means over the batch: the two subtracted terms are
+    the paths through :math:`\mu` and through :math:`v`. After an
+    evaluation-mode forward pass the statistics are constants and
+    :math:`\partial L/\partial x = d/\sqrt{v + \epsilon}`.
+
+    Parameters
+    ----------
+    n : int
+        Number of units (columns).
+    momentum : float, default 0.1
+        Rate :math:`\rho` of the running averages, in (0, 1).
+    eps : float, default 1e-5
+        :math:`\epsilon`, keeps the division finite for a constant column.
+    dtype : numpy float dtype, default float64
+
+    Examples
+    --------
+    >>> bn = BatchNorm(2)
+    >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])
+    >>> bn.forward(x, training=True).round(3)
+    array([[-1., -1.],
+           [ 1.,  1.]])
+    >>> bn.running_mean  # 0.9 * 0 + 0.1 * batch mean
+    array([0.2, 2. ])
+    >>> bn.backward(np.ones((2, 2)))  # a shift of all outputs: no gradient
+    array([[0., 0.],
+           [0., 0.]])
+    >>> BatchNorm(2, momentum=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: BatchNorm: momentum must be in (0, 1), got 0.0
+    """
+
+    def __init__(
+        self, n: int, *, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float64
+    ) -> None:
+        super().__init__()
+        n = integer("BatchNorm", "n", n, 1)
+        self.momentum = real("BatchNorm", "momentum", momentum, low=0.0, high=1.0)
+        self.eps = real("BatchNorm", "eps", eps, low=0.0)
+        self.gamma = np.ones(n, dtype=dtype)
+        self.beta = np.zeros(n, dtype=dtype)
+        self.running_mean = np.zeros(n, dtype=dtype)
+        self.running_var = np.ones(n, dtype=dtype)
+        self.params = [self.gamma, self.beta]
+        self.grads = [np.zeros_like(self.gamma), np.zeros_like(self.beta)]
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        if training:
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            rho = self.momentum
+            self.running_mean *= 1 - rho
+            self.running_mean += rho * mean
+            self.running_var *= 1 - rho
+            self.running_var += rho * var
+        else:
+            mean, var = self.running_mean, self.running_var
+        self._training = training
+        self._inv_std = 1.0 / np.sqrt(var + self.eps)
+        self._x_hat = (x - mean) * self._inv_std
+        return self.gamma * self._x_hat + self.beta
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        x_hat = self._x_hat
+        self.grads = [(grad_out * x_hat).sum(axis=0), grad_out.sum(axis=0)]
+        d = grad_out * self.gamma
+        if self._training:  # the batch's mean and variance depend on x too
+            d = d - d.mean(axis=0) - x_hat * (d * x_hat).mean(axis=0)
+        return d * self._inv_std
+
+
 class MLP:
     """A multilayer perceptron: ``[Dense, ActivationLayer] * len(hidden)``,
     then a ``Dense`` layer that outputs one logit per class.
@@ -430,6 +568,14 @@ class MLP:
     seed : int, default 0
         Seed for the weights.
     dtype : numpy float dtype, default float64
+    init : str or float, optional
+        The hidden layers' initialisation: ``"he"``, ``"lecun"``,
+        ``"glorot"`` or a weight variance sigma_w^2 = n_in Var(W) (see
+        :class:`Dense`). Default: the activation's own (:data:`INITS`).
+    batch_norm : bool, default False
+        Put a :class:`BatchNorm` between each hidden dense layer (then
+        without bias, since BatchNorm's beta takes its place) and
+        its activation.
     **activation_params : float
         E.g. ``alpha=1.0`` for ELU, ``negative_slope=0.01`` for Leaky ReLU.
 
@@ -449,6 +595,9 @@ class MLP:
     (5, 10)
     >>> sum(p.size for p in model.params)
     3466
+    >>> with_bn = MLP(64, [32], 10, activation="elu", batch_norm=True, init=1.44)
+    >>> [type(layer).__name__ for layer in with_bn.layers]
+    ['Dense', 'BatchNorm', 'ActivationLayer', 'Dense']
     """
 
     def __init__(
@@ -460,6 +609,8 @@ class MLP:
         *,
         seed: int = 0,
         dtype=np.float64,
+        init: str | float | None = None,
+        batch_norm: bool = False,
         **activation_params: float,
     ) -> None:
         self.n_inputs = integer("MLP", "n_inputs", n_inputs, 1)
@@ -474,13 +625,22 @@ class MLP:
         if dtype.kind != "f":
             raise TypeError(f"MLP: dtype must be a float dtype, got {dtype}")
         self.dtype = dtype
+        if not isinstance(batch_norm, bool):
+            raise TypeError(
+                f"MLP: batch_norm must be True or False, got {batch_norm!r}"
+            )
         self.activation = make_activation(activation, **activation_params)
+        init = self.activation.init if init is None else init
         rng = np.random.default_rng(seed)
         sizes = [self.n_inputs, *widths]
         self.layers: list[Layer] = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-            init = self.activation.init
-            self.layers.append(Dense(n_in, n_out, init=init, rng=rng, dtype=dtype))
+            dense = Dense(
+                n_in, n_out, init=init, rng=rng, dtype=dtype, bias=not batch_norm
+            )
+            self.layers.append(dense)
+            if batch_norm:
+                self.layers.append(BatchNorm(n_out, dtype=dtype))
             self.layers.append(ActivationLayer(self.activation))
         self.layers.append(
             Dense(sizes[-1], self.n_classes, init="glorot", rng=rng, dtype=dtype)
@@ -773,7 +933,8 @@ def gradient_check(
     Parameters
     ----------
     model : MLP
-        Left unchanged.
+        Left unchanged (BatchNorm's running averages are restored). The
+        loss is taken in training mode, as backpropagation sees it.
     x, y : ndarray
         A small batch.
     eps : float, default 1e-6
@@ -797,6 +958,10 @@ def gradient_check(
     y = _check_labels("gradient_check", "y", y, len(x), model.n_classes)
     eps = real("gradient_check", "eps", eps, low=0.0)
 
+    # Training mode, as the gradients are; BatchNorm's running averages
+    # (which training-mode passes move) are put back afterwards.
+    norms = [la for la in model.layers if isinstance(la, BatchNorm)]
+    saved_stats = [(la.running_mean.copy(), la.running_var.copy()) for la in norms]
     model.loss_and_gradients(x, y)
     analytic = [g.copy() for g in model.grads]
     worst = 0.0
@@ -806,14 +971,16 @@ def gradient_check(
         for k in range(flat_p.size):
             saved = flat_p[k]
             flat_p[k] = saved + eps
-            up, _ = softmax_cross_entropy(model.forward(x), y)
+            up, _ = softmax_cross_entropy(model.forward(x, True), y)
             flat_p[k] = saved - eps
-            down, _ = softmax_cross_entropy(model.forward(x), y)
+            down, _ = softmax_cross_entropy(model.forward(x, True), y)
             flat_p[k] = saved
             flat_n[k] = (up - down) / (2 * eps)
         scale = np.linalg.norm(g) + np.linalg.norm(numeric)
         if scale > 0:
             worst = max(worst, float(np.linalg.norm(g - numeric) / scale))
+    for la, (mean, var) in zip(norms, saved_stats, strict=True):
+        la.running_mean[...], la.running_var[...] = mean, var
     return worst
 
 

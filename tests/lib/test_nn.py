@@ -58,6 +58,86 @@ def test_backprop_with_non_default_parameters(name, params):
     assert nn.gradient_check(model, x, y) < GRAD_TOL
 
 
+# --------------------------------------------------------------------------
+# BatchNorm
+
+
+def numeric_input_gradient(layer, x, upstream, h=1e-6):
+    """Central differences of sum(upstream * layer(x)) in x, training mode."""
+    numeric = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        bumped = []
+        for step in (h, -h):
+            xs = x.copy()
+            xs[idx] += step
+            bumped.append((upstream * layer.forward(xs, training=True)).sum())
+        numeric[idx] = (bumped[0] - bumped[1]) / (2 * h)
+    return numeric
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_backward_matches_central_differences(training):
+    rng = np.random.default_rng(4)
+    x, upstream = 3 + 2 * rng.standard_normal((2, 6, 5))
+    layer = nn.BatchNorm(5)
+    layer.gamma[:] = rng.uniform(0.5, 2, 5)
+    layer.beta[:] = rng.standard_normal(5)
+    layer.running_mean[:], layer.running_var[:] = 1.0, 2.0
+    if training:
+        numeric = numeric_input_gradient(layer, x, upstream)
+    else:  # the running averages are constants: dL/dx = g * gamma / sd
+        numeric = upstream * layer.gamma / np.sqrt(2.0 + layer.eps)
+    layer.forward(x, training=training)
+    analytic = layer.backward(upstream)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_batch_norm_parameter_gradients_and_statistics():
+    rng = np.random.default_rng(5)
+    x, upstream = rng.standard_normal((2, 8, 3))
+    layer = nn.BatchNorm(3, momentum=0.25)
+    out = layer.forward(x, training=True)
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(out.var(axis=0), 1 / (1 + 1e-5 / x.var(0)), rtol=1e-9)
+    np.testing.assert_allclose(layer.running_mean, 0.25 * x.mean(axis=0))
+    np.testing.assert_allclose(layer.running_var, 0.75 + 0.25 * x.var(axis=0))
+    layer.backward(upstream)
+    np.testing.assert_allclose(layer.grads[0], (upstream * out).sum(axis=0))
+    np.testing.assert_allclose(layer.grads[1], upstream.sum(axis=0))
+    # evaluation uses the running averages, not the batch's statistics
+    single = layer.forward(x[:1])
+    expected = (x[:1] - layer.running_mean) / np.sqrt(layer.running_var + 1e-5)
+    np.testing.assert_allclose(single, expected)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backprop_with_batch_norm_matches_central_differences(name):
+    x, y = tiny_batch()
+    model = nn.MLP(4, [5, 5, 5], 3, activation=name, seed=3, batch_norm=True)
+    before = [la.running_mean.copy() for la in model.layers if hasattr(la, "eps")]
+    assert nn.gradient_check(model, x, y) < GRAD_TOL
+    after = [la.running_mean for la in model.layers if hasattr(la, "eps")]
+    np.testing.assert_array_equal(before, after)  # the check leaves them
+
+
+def test_gradient_check_catches_a_wrong_batch_norm_backward():
+    x, y = tiny_batch()
+    model = nn.MLP(4, [5, 5], 3, activation="elu", seed=3, batch_norm=True)
+    norm = next(la for la in model.layers if isinstance(la, nn.BatchNorm))
+    # Forget the path through the batch statistics (the evaluation-mode rule).
+    norm.backward = lambda g: g * norm.gamma * norm._inv_std
+    assert nn.gradient_check(model, x, y) > 1e-3
+
+
+def test_explicit_weight_variance_scales_the_same_draws():
+    he = nn.MLP(8, [6], 3, "elu", seed=2)
+    two = nn.MLP(8, [6], 3, "elu", seed=2, init=2.0)
+    small = nn.MLP(8, [6], 3, "elu", seed=2, init=0.5)
+    np.testing.assert_array_equal(he.layers[0].W, two.layers[0].W)
+    np.testing.assert_allclose(small.layers[0].W, he.layers[0].W / 2)
+    np.testing.assert_array_equal(small.layers[-1].W, he.layers[-1].W)
+
+
 def test_gradient_check_catches_a_wrong_derivative():
     x, y = tiny_batch()
     model = nn.MLP(4, [5, 5], 3, activation="elu", seed=3)
@@ -326,6 +406,13 @@ BAD_CALLS = [
     (mlp(seed=-1), ValueError, "seed"),
     (mlp(dtype=np.int64), TypeError, "dtype"),
     (dense(init="xavier"), ValueError, "init"),
+    (dense(init=-1.0), ValueError, "init must be a finite number > 0"),
+    (dense(bias=1), TypeError, "bias must be True or False"),
+    (mlp(batch_norm="yes"), TypeError, "batch_norm must be True or False"),
+    (mlp(init=True), TypeError, "init must be a real number"),
+    (lambda: nn.BatchNorm(0), ValueError, "BatchNorm: n must be >= 1"),
+    (lambda: nn.BatchNorm(3, momentum=1.0), ValueError, "momentum must be in"),
+    (lambda: nn.BatchNorm(3, eps=0.0), ValueError, "BatchNorm: eps must be"),
     (dense(rng=0), TypeError, "rng"),
     (train(model="model"), TypeError, "model"),
     (train(x_train=X[:, :1]), ValueError, "x_train must have 2 features"),
