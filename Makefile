@@ -20,7 +20,7 @@ $(BIN)/ruff check .
 $(BIN)/ruff format --check .
 endef
 
-.PHONY: help venv book test test-lib lint format lab execute bench clean assignments pdf verify public
+.PHONY: help venv book test test-lib lint format lab execute bench clean assignments pdf verify public test-frameworks
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -34,6 +34,7 @@ help:
 	@echo "make assignments  student notebooks + autograders into _build/assignments (otter)"
 	@echo "make pdf      build the whole book as one PDF, _build/latex/elu-book.pdf (needs TeX Live)"
 	@echo "make verify   every float32/float16 input of the ELU family against the exact value (~5 min)"
+	@echo "make test-frameworks  install PyTorch and JAX (CPU, ~1.2 GB) and check records/frameworks.json"
 	@echo "make public DEST=dir  the tree to publish: every committed file but private/ (no history)"
 	@echo "make clean    remove _build and caches (keeps .venv)"
 
@@ -137,6 +138,17 @@ public:
 # `$(PY) tools/verify_exhaustive.py --write`, and commit it).
 verify: $(VENV)/.installed-runtime
 	$(PY) tools/verify_exhaustive.py --processes 2
+
+# PyTorch and JAX (CPU) next to the rest of .venv (they change no version
+# installed there), then tests/frameworks: tools/record_frameworks.py runs
+# again and must reproduce records/frameworks.json bit for bit (~15 s).
+# Chapter 11 reads that record, so the book never needs the frameworks. For
+# the CPU build of torch: `make test-frameworks
+# PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu`. After a
+# deliberate change, `$(PY) tools/record_frameworks.py --write`, re-execute
+# chapter 11 and commit both.
+test-frameworks: $(VENV)/.installed-frameworks
+	ELU_RUN_FRAMEWORKS=1 $(BIN)/pytest -p no:cacheprovider tests/frameworks
 
 bench: $(VENV)/.installed-runtime
 	$(PY) benchmarks/bench_elu.py

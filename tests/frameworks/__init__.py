@@ -1,0 +1,1 @@
+"""The record of PyTorch's and JAX's outputs that chapter 11 reads."""
