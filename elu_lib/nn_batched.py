@@ -384,6 +384,7 @@ def train_runs(
     learning_rate,
     momentum: float = 0.0,
     probe: np.ndarray | None = None,
+    held_out_every: int = 1,
 ) -> RunsHistory:
     r"""Train every run of ``model`` in place by minibatch SGD (with momentum).
 
@@ -407,6 +408,10 @@ def train_runs(
     probe : ndarray, optional
         The fixed inputs on which mean activations are measured. Default:
         the training set.
+    held_out_every : int, default 1
+        Evaluate the validation and test sets before training, after every
+        ``held_out_every``-th epoch and after the last one; their records
+        are NaN in between. (Saves time when only the end is needed.)
 
     Returns
     -------
@@ -445,6 +450,7 @@ def train_runs(
     batch_size = integer("train_runs", "batch_size", batch_size, 1)
     momentum = real("train_runs", "momentum", momentum, low=0.0, high=1.0, closed=True)
     rates = _learning_rates(learning_rate, n_runs, epochs)
+    every = integer("train_runs", "held_out_every", held_out_every, 1)
 
     x_tr, y_tr = data["train"]
     order_rngs = [np.random.default_rng(seed) for seed in model.seeds]
@@ -458,15 +464,21 @@ def train_runs(
         median = np.stack([np.median(m, axis=1) for m in unit_means], axis=1)
         return median, np.stack([m.mean(axis=1) for m in unit_means], axis=1)
 
-    def record() -> None:
+    def held_out() -> list[np.ndarray]:
+        (x_val, y_val), (x_test, y_test) = data["val"], data["test"]
+        val_loss, _ = softmax_cross_entropy_runs(model.forward(x_val), y_val)
+        test_logits = model.forward(x_test)
+        test_loss, _ = softmax_cross_entropy_runs(test_logits, y_test)
+        accuracy = (test_logits.argmax(axis=2) == y_test).mean(axis=1)
+        return [val_loss, test_loss, accuracy]
+
+    def record(epoch: int) -> None:
         train_loss, _ = softmax_cross_entropy_runs(model.forward(x_tr), y_tr)
         stats = activation_stats() if probe is None else None
-        val_loss, _ = softmax_cross_entropy_runs(
-            model.forward(data["val"][0]), data["val"][1]
-        )
-        test_logits = model.forward(data["test"][0])
-        test_loss, _ = softmax_cross_entropy_runs(test_logits, data["test"][1])
-        accuracy = (test_logits.argmax(axis=2) == data["test"][1]).mean(axis=1)
+        if epoch % every == 0 or epoch == epochs:
+            val_loss, test_loss, accuracy = held_out()
+        else:
+            val_loss, test_loss, accuracy = np.full((3, n_runs), np.nan)
         if probe is not None:
             model.forward(probe)
             stats = activation_stats()
@@ -479,7 +491,7 @@ def train_runs(
     # A run whose rate is too large overflows; it is marked as diverged and
     # its NaNs stay in its own slice of every array (the runs never mix).
     with np.errstate(all="ignore"):
-        record()
+        record(0)
         for epoch in range(epochs):
             order = np.stack([rng.permutation(len(x_tr)) for rng in order_rngs])
             rate = rates[:, epoch]
@@ -492,7 +504,7 @@ def train_runs(
                     v *= momentum
                     v += g
                     p -= rate.reshape(-1, *[1] * (p.ndim - 1)).astype(p.dtype) * v
-            record()
+            record(epoch + 1)
 
     columns = [np.stack(c, axis=1) for c in zip(*records, strict=True)]
     train_loss, val_loss, test_loss, accuracy, median, mean = columns

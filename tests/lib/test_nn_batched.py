@@ -186,6 +186,18 @@ def test_learning_rate_schedule_per_run():
     np.testing.assert_array_equal(history.learning_rate, schedule)
 
 
+def test_held_out_every_skips_validation_and_test_in_between():
+    runs = nn_batched.MLPRuns(6, [4], 3, "elu", seeds=[0, 1])
+    full = nn_batched.MLPRuns(6, [4], 3, "elu", seeds=[0, 1])
+    args = dict(epochs=5, batch_size=16, learning_rate=0.1)
+    sparse = nn_batched.train_runs(runs, X, Y, XV, YV, XV, YV, held_out_every=2, **args)
+    every = nn_batched.train_runs(full, X, Y, XV, YV, XV, YV, **args)
+    kept = [0, 2, 4, 5]  # before training, every 2nd epoch and the last
+    np.testing.assert_array_equal(sparse.val_loss[:, kept], every.val_loss[:, kept])
+    assert np.isnan(sparse.test_accuracy[:, [1, 3]]).all()
+    np.testing.assert_array_equal(sparse.train_loss, every.train_loss)
+
+
 def test_softmax_cross_entropy_runs_matches_the_single_run_loss():
     rng = np.random.default_rng(2)
     logits, y = rng.standard_normal((3, 5, 4)), rng.integers(0, 4, (3, 5))
@@ -241,6 +253,7 @@ BAD_CALLS = [
     (train(learning_rate=[0.1, 0.1, 0.1]), ValueError, "one per run"),
     (train(learning_rate=[0.1, -0.1]), ValueError, "learning_rate must be finite"),
     (train(momentum=1.0), ValueError, "train_runs: momentum"),
+    (train(held_out_every=0), ValueError, "held_out_every must be >= 1"),
 ]
 
 
