@@ -44,6 +44,7 @@ __all__ = [
     "color_for",
     "plot_curves",
     "small_multiples",
+    "seed_band",
     "plot_activations",
 ]
 
@@ -330,6 +331,70 @@ def small_multiples(
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel)
     return axes.flat
+
+
+def seed_band(
+    ax: plt.Axes,
+    x: np.ndarray,
+    runs: np.ndarray,
+    *,
+    color: str,
+    centre: str | None = "mean",
+    alpha: float = 0.25,
+    **line_kwargs,
+):
+    """The spread over seeds: a band from the minimum to the maximum of
+    ``runs`` over its first axis (one row per seed), and a line at their mean
+    or median. NaN (a run that stopped early) is left out of each statistic.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    x : array, shape (m,)
+    runs : array, shape (seeds, m)
+    color : str
+        The band's and the line's colour (e.g. ``color_for("elu")``).
+    centre : ``"mean"``, ``"median"`` or None
+        The line drawn over the band; None draws the band alone.
+    alpha : float
+        The band's opacity, low enough that a band never hides a curve.
+    **line_kwargs
+        Passed to ``ax.plot`` for the line (label, linestyle, marker, ...).
+
+    Returns
+    -------
+    The line (a ``Line2D``), or None when ``centre`` is None.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> runs = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
+    >>> line = seed_band(ax, np.arange(3), runs, color="C0", label="two seeds")
+    >>> line.get_ydata().tolist()
+    [2.0, 2.0, 2.0]
+    >>> seed_band(ax, np.arange(3), runs, color="C0", centre="mode")
+    Traceback (most recent call last):
+    ...
+    ValueError: seed_band: centre must be 'mean', 'median' or None, got 'mode'
+    >>> plt.close("all")
+    """
+    centres = {"mean": np.nanmean, "median": np.nanmedian, None: None}
+    if centre not in centres:
+        raise ValueError(
+            f"seed_band: centre must be 'mean', 'median' or None, got {centre!r}"
+        )
+    runs = np.asarray(runs, dtype=float)
+    x = np.asarray(x)
+    if runs.ndim != 2 or runs.shape[1] != x.shape[-1]:
+        raise ValueError(
+            f"seed_band: runs must have shape (seeds, {x.shape[-1]}), got {runs.shape}"
+        )
+    low, high = np.nanmin(runs, axis=0), np.nanmax(runs, axis=0)
+    ax.fill_between(x, low, high, color=color, alpha=alpha, linewidth=0)
+    if centre is None:
+        return None
+    (line,) = ax.plot(x, centres[centre](runs, axis=0), color=color, **line_kwargs)
+    return line
 
 
 def plot_activations(

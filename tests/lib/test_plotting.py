@@ -134,3 +134,17 @@ def test_label_for_and_color_for_name_the_neighbours_in_errors():
     assert plotting.label_for("softplus") == "Softplus"
     with pytest.raises(ValueError, match="color_for: name must be one of.*gelu"):
         plotting.label_for("swish")
+
+
+def test_seed_band_spans_min_to_max_and_skips_nan():
+    fig, ax = plt.subplots()
+    runs = np.array([[0.0, 5.0, np.nan], [2.0, 1.0, 4.0], [1.0, 3.0, 6.0]])
+    line = plotting.seed_band(ax, np.arange(3), runs, color="C1", centre="median")
+    assert line.get_ydata().tolist() == [1.0, 3.0, 5.0]
+    (band,) = ax.collections
+    vertices = band.get_paths()[0].vertices
+    assert vertices[:, 1].min() == 0.0 and vertices[:, 1].max() == 6.0
+    assert plotting.seed_band(ax, np.arange(3), runs, color="C1", centre=None) is None
+    with pytest.raises(ValueError, match="runs must have shape"):
+        plotting.seed_band(ax, np.arange(4), runs, color="C1")
+    plt.close(fig)
