@@ -26,6 +26,11 @@ used in the forward pass. That ignores the correlation between the two (they
 are the same matrix) and is exact only in the infinite-width limit; it also
 ignores the finite width's fluctuations of :math:`q^l` from unit to unit.
 
+Notation: :math:`\sigma_w^2` here, as in the papers, is ``n * Var(W_ij)``,
+the argument ``weight_variance`` of every function. The book's notation
+table keeps :math:`\sigma_w^2` for ``Var(W_ij)`` itself and writes this
+product :math:`n\sigma_w^2` (chapter 7).
+
 Every expectation here is a one-dimensional Gaussian integral, computed with
 Gauss-Legendre quadrature split at :math:`z = 0` (where ELU with
 :math:`\alpha \ne 1`, ReLU and Leaky ReLU have a kink), on pieces graded both
@@ -429,9 +434,11 @@ def unit_gain_weight_variance(name: str, q: float = 1.0, **params: float) -> flo
     :math:`q`: it does not make :math:`q` a fixed point of the variance map
     (for ELU with :math:`\alpha = 1`, :math:`q = 1` and no bias, the next
     layer's variance is about 0.965, and the fixed point this
-    :math:`\sigma_w^2` leads to has :math:`\chi(q^*) < 1`). For ReLU it is
-    He's 2 at every :math:`q`; for SELU at :math:`q = 1` it is close to
-    LeCun's 1.
+    :math:`\sigma_w^2` leads to, :math:`q^* \approx 0.73`, has
+    :math:`\chi(q^*) \approx 1.03`). With a bias of variance
+    ``edge_of_chaos(f, f_grad, q)[1]`` it does: that point is on the edge of
+    chaos. For ReLU it is He's 2 at every :math:`q`; for SELU at
+    :math:`q = 1` it is 0.933 (LeCun's is 1).
 
     Parameters
     ----------
@@ -465,6 +472,13 @@ def unit_gain_weight_variance(name: str, q: float = 1.0, **params: float) -> flo
     1.496777
     >>> round(unit_gain_weight_variance("elu", alpha=2.0), 6)
     0.852945
+    >>> round(unit_gain_weight_variance("selu"), 3)
+    0.933
+    >>> import elu_lib
+    >>> sw2 = unit_gain_weight_variance("elu")
+    >>> q_star = fixed_point(elu_lib.elu, sw2)
+    >>> round(q_star, 2), round(chi(elu_lib.elu_grad, q_star, sw2), 2)
+    (0.73, 1.03)
     >>> unit_gain_weight_variance("elu", beta=1.0)
     Traceback (most recent call last):
     ...
