@@ -504,7 +504,7 @@ def edge_of_chaos(f: Callable, f_grad: Callable, q: ArrayLike):
     (:math:`\chi(q^*) < 1`, gradients vanish geometrically with depth) and
     the chaotic phase (:math:`\chi(q^*) > 1`, they explode). Read as
     equations for the weights given :math:`q^*`, the two conditions are
-    explicit (Poole et al., 2016, parametrise the curve the same way):
+    explicit:
 
     .. math::
 
