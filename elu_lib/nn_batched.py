@@ -158,7 +158,9 @@ class MLPRuns:
             raise ValueError(
                 f"MLPRuns: seeds must hold at least one seed, got {list(seeds)}"
             )
-        self.seeds = [integer("MLPRuns", "seeds[i]", s, 0) for s in seeds]
+        self.seeds = [
+            integer("MLPRuns", f"seeds[{i}]", s, 0) for i, s in enumerate(seeds)
+        ]
         if not isinstance(batch_norm, bool):
             raise TypeError(
                 f"MLPRuns: batch_norm must be True or False, got {batch_norm!r}"

@@ -237,7 +237,7 @@ def test_the_calls_overridden_below_are_valid():
 BAD_CALLS = [
     (runs(seeds=[]), ValueError, "MLPRuns: seeds must hold at least one seed"),
     (runs(seeds=3), TypeError, "MLPRuns: seeds must be a sequence"),
-    (runs(seeds=[0, -1]), ValueError, "seeds"),
+    (runs(seeds=[0, -1]), ValueError, r"MLPRuns: seeds\[1\] must be >= 0"),
     (runs(init=["he"]), ValueError, r"init must give one initialisation per run \(2\)"),
     (runs(init="xavier"), ValueError, "MLPRuns: init must be one of"),
     (runs(init=[1.0, 0.0]), ValueError, "MLPRuns: init must be a finite number > 0"),
