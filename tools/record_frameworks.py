@@ -214,17 +214,33 @@ def left_tail():
 
 
 def subnormals():
-    """x * 3 and elu(x) at +-2^-140 (subnormal in float32)."""
+    """Subnormal inputs and results, and elu, at +-2^-140 (float32).
+
+    x * 3 is exact and still subnormal (XLA's simplifier would drop a * 1);
+    x * 2^30 has a subnormal input and a normal result; 2^-70 * 2^-70 has
+    normal inputs and a subnormal result; x > 0 is the test elu makes.
+    """
     import jax
     import torch
 
     t = torch.tensor(SUBNORMALS)
     x = jax.numpy.asarray(SUBNORMALS)
-    times_three = jax.jit(lambda v: v * 3.0)  # (XLA drops a * 1)
+    tiny = np.float32([2.0**-70, -(2.0**-70)])
+    big = np.float32(2.0**30)
+    times_three = jax.jit(lambda v: v * 3.0)
+    times_big = jax.jit(lambda v: v * big)
+    square = jax.jit(lambda v: v * abs(v))
+    positive = jax.jit(lambda v: (v > 0).astype(v.dtype))
     return {
         "torch.times_three": bits((t * 3.0).numpy()),
+        "torch.times_2_30": bits((t * float(big)).numpy()),
+        "torch.tiny_product": bits((torch.tensor(tiny) * abs(tiny[0])).numpy()),
+        "torch.is_positive": bits((t > 0).to(t.dtype).numpy()),
         "torch.elu": bits(torch.nn.functional.elu(t).numpy()),
         "jax.times_three": bits(times_three(x)),
+        "jax.times_2_30": bits(times_big(x)),
+        "jax.tiny_product": bits(square(jax.numpy.asarray(tiny))),
+        "jax.is_positive": bits(positive(x)),
         "jax.elu": bits(jax.nn.elu(x)),
     }
 
@@ -252,8 +268,17 @@ def installed_bytes():
 
 
 def record() -> dict:
-    """Everything, in a fixed order, on one CPU thread."""
+    """Everything, in a fixed order, on one CPU thread each.
+
+    PyTorch's intra-op threads are set to 1 and XLA's Eigen thread pool is
+    turned off before JAX is imported, so that how an array is split among
+    threads (and which elements a vectorised loop's tail gets) cannot
+    depend on the machine's cores.
+    """
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    if "jax" not in sys.modules:
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false"
     import torch
 
     torch.set_num_threads(1)
