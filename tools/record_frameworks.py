@@ -10,8 +10,10 @@ computes every claim from it, so the book runs without PyTorch (~750 MB)
 and JAX (~380 MB). tests/frameworks re-runs this script (`make
 test-frameworks`, in CI) and fails if a single bit differs.
 
-The record holds outputs, not conclusions: every float is stored as its
-bit pattern (``bits``: hexadecimal, big-endian, one fixed-width word per
+The record holds outputs, not conclusions (and, under "sources", the few
+lines of the installed packages' source that the chapter quotes, so a quote
+that goes stale fails the test too): every float is stored as its bit
+pattern (``bits``: hexadecimal, big-endian, one fixed-width word per
 element), on input grids fixed here. The frameworks are imported inside the
 probes, so the chapter can import this file to show the probes' source.
 """
@@ -216,7 +218,7 @@ def left_tail():
 def subnormals():
     """Subnormal inputs and results, and elu, at +-2^-140 (float32).
 
-    x * 3 is exact and still subnormal (XLA's simplifier would drop a * 1);
+    x * 3 is exact and still subnormal; x * 1 shows why the factor is not 1;
     x * 2^30 has a subnormal input and a normal result; 2^-70 * 2^-70 has
     normal inputs and a subnormal result; x > 0 is the test elu makes.
     """
@@ -228,6 +230,7 @@ def subnormals():
     tiny = np.float32([2.0**-70, -(2.0**-70)])
     big = np.float32(2.0**30)
     times_three = jax.jit(lambda v: v * 3.0)
+    times_one = jax.jit(lambda v: v * 1.0)
     times_big = jax.jit(lambda v: v * big)
     square = jax.jit(lambda v: v * abs(v))
     positive = jax.jit(lambda v: (v > 0).astype(v.dtype))
@@ -238,11 +241,58 @@ def subnormals():
         "torch.is_positive": bits((t > 0).to(t.dtype).numpy()),
         "torch.elu": bits(torch.nn.functional.elu(t).numpy()),
         "jax.times_three": bits(times_three(x)),
+        "jax.times_one": bits(times_one(x)),
         "jax.times_2_30": bits(times_big(x)),
         "jax.tiny_product": bits(square(jax.numpy.asarray(tiny))),
         "jax.is_positive": bits(positive(x)),
         "jax.elu": bits(jax.nn.elu(x)),
     }
+
+
+def excerpt(path: Path, start: str, n: int) -> str:
+    """n stripped lines of a file, from the one line that starts with start."""
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    hits = [i for i, line in enumerate(lines) if line.startswith(start)]
+    if len(hits) != 1:
+        raise ValueError(f"excerpt: {start!r} found {len(hits)} times in {path}")
+    return "\n".join(lines[hits[0] : hits[0] + n])
+
+
+def body(function) -> list[str]:
+    """A function's statements after its docstring, as ast.unparse writes them."""
+    import ast
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    statements = tree.body[0].body
+    if isinstance(statements[0], ast.Expr) and isinstance(
+        statements[0].value, ast.Constant
+    ):
+        statements = statements[1:]
+    return [ast.unparse(s) for s in statements]
+
+
+def sources():
+    """The source lines the chapter quotes, from the installed packages."""
+    import jax
+    import torch
+
+    torch_dir = Path(torch.__file__).parent
+    jax_dir = Path(jax.__file__).parent
+    yaml = torch_dir.parent / "torchgen/packaged/autograd/derivatives.yaml"
+    elu_h = torch_dir / "include/ATen/native/cpu/Elu.h"
+    lax = jax_dir / "_src/lax/lax.py"
+    out = {
+        f"torch.derivatives.{name}": excerpt(yaml, f"- name: {name}(", 2)
+        for name in ("elu", "elu_", "celu", "relu", "sigmoid")
+    }
+    out["torch.Elu.h.scalar"] = excerpt(elu_h, "return MathT(a) < MathT(0)", 3)
+    out["torch.Elu.h.vectorized"] = excerpt(elu_h, "const auto cmp = a >= zero_vec", 6)
+    out["jax.lax.expm1"] = excerpt(lax, "expm1_p = standard_unop", 9)
+    out["jax.lax.logistic"] = excerpt(lax, "logistic_p = standard_unop", 6)
+    for name in ("elu", "celu", "selu", "leaky_relu", "relu"):
+        out[f"jax.nn.{name}"] = "\n".join(body(getattr(jax.nn, name)))
+    return out
 
 
 def versions():
@@ -292,6 +342,7 @@ def record() -> dict:
         "accuracy": accuracy(),
         "left_tail": left_tail(),
         "subnormals": subnormals(),
+        "sources": sources(),
     }
 
 
