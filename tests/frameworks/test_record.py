@@ -69,3 +69,24 @@ def test_a_missing_or_extra_entry_is_a_difference():
         "/subnormals/jax.elu",
         "/versions/numpy",
     ]
+
+
+def test_a_quoted_line_must_be_found_exactly_once(tmp_path):
+    source = tmp_path / "source.h"
+    source.write_text("  a < 0\n    ? expm1(a)\n    : a;\nb < 0\n")
+    assert recorder.excerpt(source, "a < 0", 2) == "a < 0\n? expm1(a)"
+    with pytest.raises(ValueError, match="'c < 0' found 0 times"):
+        recorder.excerpt(source, "c < 0", 1)  # gone from the source
+    with pytest.raises(ValueError, match="'b < 0' found 2 times"):
+        source.write_text(source.read_text() + "b < 0\n")
+        recorder.excerpt(source, "b < 0", 1)  # no longer one place
+
+
+def test_the_record_holds_every_quoted_source():
+    assert set(stored["sources"]) >= {
+        "torch.Elu.h.scalar",
+        "torch.derivatives.elu_",
+        "jax.lax.expm1",
+        "jax.nn.elu",
+    }
+    assert all(isinstance(v, str) and v for v in stored["sources"].values())
