@@ -318,12 +318,13 @@ def installed_bytes():
 
 
 def record() -> dict:
-    """Everything, in a fixed order, on one CPU thread each.
+    """Everything, in a fixed order, on the CPU.
 
-    PyTorch's intra-op threads are set to 1 and XLA's Eigen thread pool is
-    turned off before JAX is imported, so that how an array is split among
-    threads (and which elements a vectorised loop's tail gets) cannot
-    depend on the machine's cores.
+    PyTorch's intra-op threads are set to 1, and XLA's multi-threaded Eigen
+    is turned off (--xla_cpu_multi_thread_eigen=false) before JAX is
+    imported, so that how an array is split among threads (and so which
+    elements a vectorised loop's scalar tail gets) depends as little as
+    possible on the machine's cores. No timing is recorded.
     """
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     if "jax" not in sys.modules:
