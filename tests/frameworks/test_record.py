@@ -4,7 +4,7 @@ Chapter 11 ("ELU in the frameworks") computes its claims from that record,
 without the frameworks installed. ``make test-frameworks`` (CI) installs them
 and runs these tests with ELU_RUN_FRAMEWORKS=1: the recorder runs again and
 any bit that differs from the record fails. ``make test`` collects this file
-too but skips the re-run (about 15 s, outside its time budget). Without
+too but skips the re-run (6-14 s measured, outside its time budget). Without
 PyTorch or JAX the re-run skips, saying so, unless ELU_REQUIRE_FRAMEWORKS=1
 (set in CI) makes that a failure.
 """
