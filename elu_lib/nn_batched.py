@@ -82,6 +82,51 @@ def _per_run_inits(init, n_runs: int, default: str) -> list:
     return inits
 
 
+# A faster kernel with the library's exact values: float32 Sigmoid, which
+# the library computes in double-double (about 60 ns an element here). The
+# function below returns, element for element, what elu_lib.sigmoid returns
+# (the tests check it bit for bit), in about a fifth of the time.
+
+# Relative half-width of the band around a float64 value inside which its
+# float32 rounding is trusted: far wider than the error of either float64
+# computation (a few units of 2^-53), far narrower than a float32 ULP.
+_BAND = 2.0**-46
+
+
+def _float32_via_float64(z, fast, exact):
+    """``exact(z)`` for float32 ``z``, from a float64 ``fast(z)`` rounded once.
+
+    Both ``fast`` and the library compute a float64 value within a few
+    float64 ULPs of the true one and round it to float32; the two roundings
+    can only differ if a float32 rounding boundary lies within ``_BAND`` of
+    ``fast``'s value, and there (and at NaN) ``exact`` is used instead.
+    """
+    with np.errstate(all="ignore"):
+        v = fast(z.astype(np.float64))
+        out = v.astype(np.float32)
+        unsure = (v * (1 - _BAND)).astype(np.float32) != (v * (1 + _BAND)).astype(
+            np.float32
+        )
+    if unsure.any():
+        out[unsure] = exact(z[unsure])
+    return out
+
+
+def _fast_forward(activation, dtype):
+    """A faster ``activation.f`` for float32 Sigmoid (the library's is exact
+    in double-double, about ten times slower), else ``None``."""
+    if dtype != np.float32 or activation.name != "sigmoid":
+        return None
+
+    def fast(t):
+        return 1.0 / (1.0 + np.exp(-t))
+
+    def f(z):
+        return _float32_via_float64(z, fast, activation.f)
+
+    return f
+
+
 class MLPRuns:
     r"""``R`` multilayer perceptrons of one shape and activation, stacked.
 
@@ -170,6 +215,7 @@ class MLPRuns:
             raise TypeError(f"MLPRuns: dtype must be a float dtype, got {dtype}")
         self.dtype, self.batch_norm = dtype, batch_norm
         self.activation = make_activation(activation, **activation_params)
+        self._f = _fast_forward(self.activation, dtype) or self.activation.f
         n_runs = len(self.seeds)
         inits = _per_run_inits(init, n_runs, self.activation.init)
         sizes = [self.n_inputs, *widths, self.n_classes]
@@ -226,7 +272,7 @@ class MLPRuns:
         self._inputs, self._z, self._x_hat, self._inv_std = [], [], [], []
         self.hidden_outputs = []
         out = np.asarray(x, dtype=self.dtype)
-        f = self.activation.f
+        f = self._f
         for layer, (w, b) in enumerate(zip(self.W, self.b, strict=True)):
             self._inputs.append(out)
             z = out @ w  # (R, N, n_out); (N, n_in) @ (R, n_in, n_out) broadcasts
@@ -249,12 +295,58 @@ class MLPRuns:
                 running[k] += 0.1 * batch
         else:
             mean, var = self.running_mean[k], self.running_var[k]
-        inv_std = 1.0 / np.sqrt(var[:, None, :] + 1e-5)
-        x_hat = (z - mean[:, None, :]) * inv_std
+        y, x_hat, inv_std = self._normalise(k, z, mean, var)
         self._training = training
         self._x_hat.append(x_hat)
         self._inv_std.append(inv_std)
-        return self.gamma[k][:, None, :] * x_hat + self.beta[k][:, None, :]
+        return y
+
+    def _normalise(self, k: int, z: np.ndarray, mean, var):
+        inv_std = 1.0 / np.sqrt(var[:, None, :] + 1e-5)
+        x_hat = (z - mean[:, None, :]) * inv_std
+        return (
+            self.gamma[k][:, None, :] * x_hat + self.beta[k][:, None, :],
+            x_hat,
+            inv_std,
+        )
+
+    def evaluate(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Logits ``(R, N, classes)`` in evaluation mode, and each hidden
+        layer's per-unit mean activation over the rows, ``(R, n)`` per layer.
+
+        The same arithmetic as :meth:`forward` (``training=False``), but
+        nothing is kept for a backward pass: each layer's arrays are freed
+        before the next layer's are made. On the whole training set that
+        keeps memory small and halves the time, which otherwise goes to
+        the operating system handing the freed pages back (measured: 19 ms
+        against 42 ms for 30 runs of the chapter's network).
+
+        Examples
+        --------
+        >>> runs = MLPRuns(3, [5, 4], 2, "elu", seeds=[0, 1])
+        >>> x = np.random.default_rng(0).standard_normal((6, 3))
+        >>> logits, unit_means = runs.evaluate(x)
+        >>> bool(np.array_equal(logits, runs.forward(x)))
+        True
+        >>> [m.shape for m in unit_means]
+        [(2, 5), (2, 4)]
+        """
+        out = np.asarray(x, dtype=self.dtype)
+        unit_means = []
+        last = len(self.W) - 1
+        for layer, (w, b) in enumerate(zip(self.W, self.b, strict=True)):
+            z = out @ w
+            if b is not None:
+                z += b[:, None, :]  # in place: the same sum as z + b
+            if layer == last:
+                return z, unit_means
+            if self.batch_norm:
+                k = layer
+                z = self._normalise(k, z, self.running_mean[k], self.running_var[k])[0]
+            out = self._f(z)
+            del z
+            unit_means.append(out.mean(axis=1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def backward(self, grad_logits: np.ndarray) -> list[np.ndarray]:
         """Gradients of every run's loss, in the order of :attr:`params`."""
@@ -460,32 +552,30 @@ def train_runs(
     diverged = np.zeros(n_runs, dtype=bool)
     records = []
 
-    def activation_stats():
-        outputs = model.hidden_outputs  # each (R, N, n)
-        unit_means = [a.mean(axis=1) for a in outputs]  # each (R, n)
+    def stats(unit_means):
         median = np.stack([np.median(m, axis=1) for m in unit_means], axis=1)
         return median, np.stack([m.mean(axis=1) for m in unit_means], axis=1)
 
     def held_out() -> list[np.ndarray]:
         (x_val, y_val), (x_test, y_test) = data["val"], data["test"]
-        val_loss, _ = softmax_cross_entropy_runs(model.forward(x_val), y_val)
-        test_logits = model.forward(x_test)
+        val_loss, _ = softmax_cross_entropy_runs(model.evaluate(x_val)[0], y_val)
+        test_logits = model.evaluate(x_test)[0]
         test_loss, _ = softmax_cross_entropy_runs(test_logits, y_test)
         accuracy = (test_logits.argmax(axis=2) == y_test).mean(axis=1)
         return [val_loss, test_loss, accuracy]
 
     def record(epoch: int) -> None:
-        train_loss, _ = softmax_cross_entropy_runs(model.forward(x_tr), y_tr)
-        stats = activation_stats() if probe is None else None
+        logits, unit_means = model.evaluate(x_tr)
+        train_loss, _ = softmax_cross_entropy_runs(logits, y_tr)
+        del logits
+        if probe is not None:
+            unit_means = model.evaluate(probe)[1]
         if epoch % every == 0 or epoch == epochs:
             val_loss, test_loss, accuracy = held_out()
         else:
             val_loss, test_loss, accuracy = np.full((3, n_runs), np.nan)
-        if probe is not None:
-            model.forward(probe)
-            stats = activation_stats()
         diverged[~np.isfinite(train_loss)] = True
-        row = [train_loss, val_loss, test_loss, accuracy, *stats]
+        row = [train_loss, val_loss, test_loss, accuracy, *stats(unit_means)]
         for values in row:
             values[diverged] = np.nan
         records.append(row)

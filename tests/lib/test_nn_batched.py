@@ -265,3 +265,57 @@ BAD_CALLS = [
 def test_bad_arguments_raise_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def awkward_inputs(dtype):
+    """Values that stress the kernels: zeros, tiny, huge, tails, NaN, inf."""
+    rng = np.random.default_rng(5)
+    spread = rng.standard_normal(200_000) * 10.0 ** rng.uniform(-3, 2.3, 200_000)
+    special = [0.0, -0.0, 1e-45, -1e-45, 1e-30, -1e-30, 88.0, -88.0, -103.5]
+    special += [-104.0, 1e30, -1e30, np.inf, -np.inf, np.nan]
+    with np.errstate(over="ignore"):
+        return np.concatenate([spread, special]).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "name, params",
+    [(n, {}) for n in NAMES] + [("celu", {"alpha": 0.5})],
+)
+def test_the_activation_is_the_librarys_bit_for_bit(name, params, dtype):
+    # MLPRuns computes float32 Sigmoid its own way (faster); every activation
+    # must still give exactly elu_lib's values, -0 and NaN included.
+    act = nn.make_activation(name, **params)
+    runs = nn_batched.MLPRuns(2, [3], 2, name, seeds=[0], dtype=dtype, **params)
+    z = awkward_inputs(dtype)
+    with np.errstate(all="ignore"):
+        a = act.f(z)
+        fast_a = runs._f(z)
+        assert fast_a.dtype == a.dtype
+        np.testing.assert_array_equal(fast_a, a, strict=True)
+        assert np.array_equal(np.signbit(fast_a), np.signbit(a))
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_evaluate_is_the_evaluation_forward_pass(batch_norm):
+    runs = train_together("elu", batch_norm)[1]
+    logits, unit_means = runs.evaluate(X)
+    np.testing.assert_array_equal(logits, runs.forward(X), strict=True)
+    for means, outputs in zip(unit_means, runs.hidden_outputs, strict=True):
+        np.testing.assert_array_equal(means, outputs.mean(axis=1), strict=True)
+
+
+def test_near_a_float32_rounding_boundary_the_library_decides():
+    # A float64 value on a float32 midpoint could round either way: there
+    # the exact function is called; elsewhere the fast value is rounded.
+    mid = float(np.float32(0.75)) + float(np.spacing(np.float32(0.75))) / 2
+    z = np.array([0.5, 1.0, np.nan], np.float32)
+
+    def fast(t):
+        return np.array([mid, 0.25, np.nan])
+
+    def exact(z):
+        return np.full(z.shape, -1.0, np.float32)
+
+    out = nn_batched._float32_via_float64(z, fast, exact)
+    assert out.tolist() == [-1.0, 0.25, -1.0]
