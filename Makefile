@@ -58,7 +58,8 @@ $(VENV)/.installed-%: $(DEPS)
 # The environment for working on the project: everything `make test` needs.
 venv: $(VENV)/.installed-test
 
-# Chapters run two at a time into the Jupyter cache, then the build reuses it.
+# The Jupyter cache gets each committed chapter as committed and executes the
+# changed ones, two at a time; the build then reuses it (tools/book.py says why).
 book: $(VENV)/.installed-book
 	$(PY) tools/book.py execute
 	$(JB_BUILD)

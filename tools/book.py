@@ -1,7 +1,8 @@
 """Build helpers that the Makefile calls; not part of elu_lib.
 
-    python tools/book.py execute      run every chapter into the Jupyter cache,
-                                      two at a time (make book; the build then
+    python tools/book.py execute      fill the Jupyter cache: committed chapters
+                                      as committed, changed ones executed two
+                                      at a time (make book; the build then
                                       reuses the cache)
     python tools/book.py execute-inplace [NOTEBOOK ...]
                                       run chapters (all by default) top to
@@ -17,11 +18,17 @@
 Each command takes its settings from _config.yml, so the cell timeout
 (execute.timeout) is written in one place.
 
-Jupyter Book 1 executes cached notebooks one after another. `execute` fills the
-same cache (_build/.jupyter_cache) with jupyter-cache's parallel executor
-first, so a clean `make book` uses both cores. A chapter that fails here is
-left out of the cache; the build then runs it again and stops with the
-notebook and cell that raised.
+Jupyter Book 1 executes notebooks one after another, keyed in its cache
+(_build/.jupyter_cache) by their code. `execute` fills that cache first. A
+chapter that git says is committed and unmodified goes in as committed: the
+notebooks are committed executed top to bottom, and `make test`'s strict nbval
+checks those outputs against a fresh run, so executing them again would only
+cost a clean `make book` a minute and a half. Every other chapter (one you
+changed, or all of them outside a git checkout) is executed with
+jupyter-cache's parallel executor, two at a time. A chapter that fails there
+is left out of the cache; the build then runs it again and stops with the
+notebook and cell that raised. After changing elu_lib, run `make execute`:
+the cache is keyed by the chapters' code, not the library's.
 
 `make test` builds the book from the outputs committed in the notebooks instead
 of executing every chapter a second time: strict nbval, in the same run,
@@ -55,6 +62,7 @@ PDF = ROOT / "_build" / "latex" / PDF_NAME
 
 def execute() -> int:
     from jupyter_cache import get_cache
+    from jupyter_cache.base import CachingError
     from jupyter_cache.executors import load_executor
 
     cache = get_cache(CACHE)
@@ -63,11 +71,30 @@ def execute() -> int:
             cache.remove_nb_from_project(record.pk)
     for path in CHAPTERS:
         cache.add_nb_to_project(str(path))
+        if _committed_and_unmodified(path):
+            try:  # checks that the execution counts run 1..N
+                cache.cache_notebook_file(str(path), check_validity=True)
+            except CachingError:  # already cached, or not executed in order
+                pass
     executor = load_executor("local-parallel", cache)
     result = executor.run_and_cache(timeout=TIMEOUT)
     for uri in result.errored + result.excepted:
         print(f"tools/book.py: {uri} failed; the build will show where")
     return 0
+
+
+def _committed_and_unmodified(path: Path) -> bool:
+    """True when git tracks ``path`` and it is as committed (False without git)."""
+    try:
+        for command in (["ls-files", "--error-unmatch"], ["diff", "--quiet", "HEAD"]):
+            run = subprocess.run(
+                ["git", *command, "--", os.fspath(path)], cwd=ROOT, capture_output=True
+            )
+            if run.returncode != 0:
+                return False
+    except OSError:  # no git
+        return False
+    return True
 
 
 def execute_inplace(*notebooks: str) -> int | str:
