@@ -280,7 +280,7 @@ def awkward_inputs(dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "name, params",
-    [(n, {}) for n in NAMES] + [("celu", {"alpha": 0.5})],
+    [(n, {}) for n in NAMES] + [("celu", {"alpha": a}) for a in (0.5, 0.25, 0.3, 2.0)],
 )
 def test_the_activation_is_the_librarys_bit_for_bit(name, params, dtype):
     # MLPRuns computes float32 Sigmoid its own way (faster); every activation
@@ -319,3 +319,31 @@ def test_near_a_float32_rounding_boundary_the_library_decides():
 
     out = nn_batched._float32_via_float64(z, fast, exact)
     assert out.tolist() == [-1.0, 0.25, -1.0]
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+@pytest.mark.parametrize("name", NAMES)
+def test_batched_gradient_check_is_nn_gradient_check(name, batch_norm):
+    model = nn.MLP(6, [5, 4], 3, name, seed=2, batch_norm=batch_norm)
+    x, y = X[:6], Y[:6]
+    single = nn.gradient_check(model, x, y, eps=1e-5)
+    stats = [la.running_mean.copy() for la in model.layers if hasattr(la, "eps")]
+    batched = nn_batched.gradient_check(model, x, y, eps=1e-5, chunk=7)
+    assert batched == pytest.approx(single, rel=1e-6, abs=1e-12)
+    after = [la.running_mean for la in model.layers if hasattr(la, "eps")]
+    assert all(np.array_equal(a, b) for a, b in zip(stats, after, strict=True))
+
+
+def test_batched_gradient_check_sees_a_wrong_gradient():
+    model = nn.MLP(6, [5, 4], 3, "elu", seed=2)
+    wrong = nn.Activation(
+        "elu", f=model.activation.f, f_grad=lambda z: 0.0 * z, init="he"
+    )
+    for layer in model.hidden_layers:
+        layer.activation = wrong
+    assert nn_batched.gradient_check(model, X[:6], Y[:6]) > 1e-3
+
+
+def test_batched_gradient_check_rejects_what_is_not_an_mlp():
+    with pytest.raises(TypeError, match="gradient_check: model must be an MLP"):
+        nn_batched.gradient_check("model", X, Y)
