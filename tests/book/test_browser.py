@@ -4,9 +4,9 @@ Playwright (from PyPI) drives the system Chromium (Debian's `chromium`
 package); no browser is downloaded. The book is served on 127.0.0.1 and every
 request elsewhere is blocked and counted as a failure, so a page that needs the
 network fails here. Each page is loaded once; the tests below read what that
-visit recorded. A full-page screenshot of each goes to `screenshots/` next to
-the `html/` directory being tested (`_build/test/_build/screenshots/` in
-`make test`).
+visit recorded. A screenshot of each (its first screen; the whole page with
+ELU_FULL_SCREENSHOTS=1) goes to `screenshots/` next to the `html/` directory
+being tested (`_build/test/_build/screenshots/` in `make test`).
 
 On each chapter page it also measures what issue 14 asks of a page that reads
 as a book: no code or output block scrolls sideways at 1280 px, and the code
@@ -60,6 +60,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = HTML.parent / "screenshots"
+# A full-page screenshot of every page costs make test about as much as
+# loading the pages (PNG-encoding pages 30,000 px tall): the first screen only,
+# unless ELU_FULL_SCREENSHOTS=1 (to look the whole book over).
+FULL_SCREENSHOTS = os.environ.get("ELU_FULL_SCREENSHOTS") == "1"
 REPORT = HTML.parent / "visible_code.txt"  # test_visible_code_report writes it
 PAGES = toc_files()
 CHAPTER_PAGES = [n for n in PAGES if n.startswith("chapters/")]
@@ -275,7 +279,7 @@ def visits(server, browser) -> dict[str, Visit]:
         visit.code_lines = data["codeLines"]
         shot = SCREENSHOTS / f"{name}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot), full_page=True)
+        page.screenshot(path=str(shot), full_page=FULL_SCREENSHOTS)
         visit.scrolling_opened = page.evaluate(_OPENED_JS)
         page.close()
         result[name] = visit
