@@ -6,6 +6,7 @@ warning has already failed the run; these tests look at what came out.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,7 +26,9 @@ def built_book():
         pytest.fail("no _build/html/index.html: run `make book` (or `make test`)")
 
 
+@functools.cache
 def soup(path: Path) -> BeautifulSoup:
+    """The page, parsed once for all the tests that read it (none changes it)."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
