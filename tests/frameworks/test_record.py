@@ -61,6 +61,17 @@ def test_one_changed_bit_is_a_difference():
     assert recorder.differences(stored, copy.deepcopy(stored)) == []
 
 
+def test_installed_sizes_agree_to_one_percent_and_nothing_else_does():
+    changed = copy.deepcopy(stored)
+    changed["installed_bytes"]["torch"] += stored["installed_bytes"]["torch"] // 200
+    assert recorder.differences(changed, stored) == []  # 0.5 %: pip's doing
+    changed["installed_bytes"]["jax"] *= 2
+    assert recorder.differences(changed, stored) == ["/installed_bytes/jax"]
+    changed = copy.deepcopy(stored)
+    changed["defaults"] = {k: 0 for k in stored["defaults"]}
+    assert recorder.differences(changed, stored)  # every other value: exactly
+
+
 def test_a_missing_or_extra_entry_is_a_difference():
     changed = copy.deepcopy(stored)
     del changed["subnormals"]["jax.elu"]
