@@ -47,15 +47,16 @@ def apply(
     fname: str,
     z: ArrayLike,
     kernel: Kernel,
-    narrow: Kernel | None = None,
+    narrow: Kernel | dict | None = None,
     finish: Kernel | None = None,
 ):
     """Run ``kernel(x, out)`` block by block on contiguous float64 data.
 
     Contiguous float64 input is passed through as views. Anything else is
     copied a block at a time into scratch block 0: float16/32 are widened
-    (and run through ``narrow``, default ``kernel``, whose float64 result is
-    rounded once into the output), bool and int converted, strided input
+    (and run through ``narrow``, default ``kernel``, or ``narrow[dtype.type]``
+    when it holds one kernel per format; its float64 result is rounded once
+    into the output), bool and int converted, strided input
     made contiguous, because NumPy's SIMD loops (and their rounding) only
     serve contiguous data. A kernel reads ``x`` and writes ``out``, never
     ``x``; it may use scratch block 2.
@@ -79,6 +80,8 @@ def apply(
                 kernel(src[i : i + BLOCK], dst[i : i + BLOCK])
             return out[()] if out.ndim == 0 else out
         run = kernel if wide else (narrow or kernel)
+        if isinstance(run, dict):  # one narrow kernel per format
+            run = run[dtype.type]
         for i in range(0, n, BLOCK):
             block = src[i : i + BLOCK]
             xin = scratch(0, block.size)

@@ -382,11 +382,43 @@ def sigmoid_pair(z: np.ndarray):
     return (b, b_lo), (d, err - b_lo)
 
 
+# A float64 formula within a few float64 ULPs of the exact value rounds to
+# float32 or float16 as the double-double value does, unless a rounding
+# boundary of either format lies within NARROW_BAND (relative) of it: 2^-46 is
+# 100 times the formula's error and 2^-22 of a float32 ULP.
+NARROW_BAND = 2.0**-46
+
+
+def narrowed(fast: Kernel, exact: Kernel) -> dict:
+    """Float16 and float32 kernels, by dtype: ``fast``'s float64 value where
+    it rounds as ``exact``'s does (its whole band rounds to one float of the
+    format), ``exact`` elsewhere (near a boundary, and at NaN). Bit for bit
+    ``exact`` rounded once (but for NaN's sign), at a fraction of the
+    double-double cost."""
+
+    def kernel(fmt):
+        def run(x, out):
+            fast(x, out)
+            low = (out * (1.0 - NARROW_BAND)).astype(fmt)
+            unsure = low != (out * (1.0 + NARROW_BAND)).astype(fmt)
+            if unsure.any():
+                where = np.flatnonzero(unsure)
+                exact_out = np.empty(where.size)
+                exact(x[where], exact_out)
+                out[where] = exact_out
+
+        return run
+
+    return {fmt: kernel(fmt) for fmt in (np.float16, np.float32)}
+
+
 @functools.cache
-def logistic_family(fname: str) -> tuple[Kernel, None, None]:
-    """(kernel, None, None) for "sigmoid", "sigmoid_grad", "tanh" or
+def logistic_family(fname: str) -> tuple[Kernel, dict | None, None]:
+    """(kernel, narrow, None) for "sigmoid", "sigmoid_grad", "tanh" or
     "tanh_grad": sigma and its derivative in double-double, rounded once;
-    tanh is NumPy's (1.19 ULP measured), and tanh' = 4 sigma'(2z)."""
+    tanh is NumPy's (1.19 ULP measured), and tanh' = 4 sigma'(2z). For
+    float16/32, sigma and sigma' come from the plain float64 formulas where
+    those round the same (:func:`narrowed`)."""
 
     def sigmoid(x, out):
         (b_hi, b_lo), (d_hi, d_lo) = sigmoid_pair(x)
@@ -408,8 +440,20 @@ def logistic_family(fname: str) -> tuple[Kernel, None, None]:
         # Where sigma'(u) ~ e^-u is subnormal, times 4 would show its lost bits.
         np.copyto(out, scaled_exp(-u, 0.0, 4.0), where=u > 700.0)
 
+    def sigmoid_float64(x, out):
+        e = np.exp(-np.abs(x))  # <= 1: no overflow
+        np.copyto(out, np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
+
+    def sigmoid_grad_float64(x, out):
+        e = np.exp(-np.abs(x))
+        np.divide(e, (1.0 + e) ** 2, out=out)
+
     kernels = {f.__name__: f for f in (sigmoid, sigmoid_grad, tanh, tanh_grad)}
-    return kernels[fname], None, None
+    narrow = {
+        "sigmoid": narrowed(sigmoid_float64, sigmoid),
+        "sigmoid_grad": narrowed(sigmoid_grad_float64, sigmoid_grad),
+    }
+    return kernels[fname], narrow.get(fname), None
 
 
 # --------------------------------------------------------------------------

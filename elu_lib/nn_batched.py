@@ -91,64 +91,23 @@ def _per_run_inits(init, n_runs: int, default: str) -> list:
     return inits
 
 
-# Faster kernels with the library's exact values, for float32 Sigmoid and
-# CELU: they return, element for element, what elu_lib returns (the tests
-# check it bit for bit), in about a fifth and a third of the time.
-
-# Relative half-width of the band around a float64 value inside which its
-# float32 rounding is trusted: far wider than the error of either float64
-# computation (a few units of 2^-53), far narrower than a float32 ULP.
-_BAND = 2.0**-46
-
-
-def _float32_via_float64(z, fast, exact):
-    """``exact(z)`` for float32 ``z``, from a float64 ``fast(t)`` rounded once.
-
-    ``fast`` gets ``z`` in float64 and may overwrite it. Both ``fast`` and
-    the library compute a float64 value within a few float64 ULPs of the
-    true one and round it to float32; the two roundings can only differ if
-    a float32 rounding boundary lies within ``_BAND`` of ``fast``'s value,
-    and there (and at NaN) ``exact`` is used instead.
-    """
-    with np.errstate(all="ignore"):
-        v = fast(z.astype(np.float64))
-        out = v.astype(np.float32)
-        w = v * (1 - _BAND)
-        low = w.astype(np.float32)
-        np.multiply(v, 1 + _BAND, out=w)
-        unsure = low != w.astype(np.float32)
-    if unsure.any():
-        out[unsure] = exact(z[unsure])
-    return out
-
-
-def _sigmoid_float64(t):
-    # 1 / (1 + e^-t), in place.
-    np.negative(t, out=t)
-    np.exp(t, out=t)
-    t += 1.0
-    return np.divide(1.0, t, out=t)
+# A faster kernel with the library's exact values, for float32 CELU with alpha
+# a power of two: it returns, element for element, what elu_lib returns (the
+# tests check it bit for bit), in about a third of the time. (Sigmoid's fast
+# float32 path is the library's own.)
 
 
 def _fast_forward(activation, dtype):
-    """A faster ``activation.f`` in float32 for Sigmoid and for CELU with
-    ``alpha`` a power of two at most 1; ``None`` otherwise.
+    """A faster ``activation.f`` in float32 for CELU with ``alpha`` a power of
+    two at most 1; ``None`` otherwise.
 
-    Sigmoid: the library's is computed in double-double, about ten times
-    slower. CELU: alpha * ELU_1(z / alpha), where both
-    scalings are exact and the library's float64 intermediate for CELU is
-    exactly alpha times ELU's (the tests check the results bit
-    for bit); the positive side is copied from ``z``, since ``z/alpha`` may
-    overflow.
+    alpha * ELU_1(z / alpha), where both scalings are exact and the
+    library's float64 intermediate for CELU is exactly alpha times ELU's
+    (the tests check the results bit for bit); the positive side is copied
+    from ``z``, since ``z/alpha`` may overflow.
     """
     if dtype != np.float32:
         return None
-    if activation.name == "sigmoid":
-
-        def sigmoid(z):
-            return _float32_via_float64(z, _sigmoid_float64, activation.f)
-
-        return sigmoid
     alpha = (activation.params or {}).get("alpha", 1.0)
     if activation.name == "celu" and alpha <= 1 and np.frexp(alpha)[0] == 0.5:
         elu = make_activation("elu").f
